@@ -333,7 +333,7 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 	bdat 'NOOP\r\n'
 	bdat LAST 'NOOP\r\n'
 	cmds QUIT
-	smtp -0 --max-size=10
+	smtp -0 --max-size=10 -- "$SPY"
 	assert_codes "${OK_RCPT[@]}" '250 2.0.0' '552 5.3.4' '503 5.5.1' \
 	    '503 5.5.1' '221 2.0.0'
 	[ "$(delivered)" -eq 0 ]
@@ -364,7 +364,7 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 	for ((i = 1; i <= 19; i++)); do
 		want+=('250 2.0.0')
 	done
-	smtp -3 --junk-limit=0
+	smtp -3 --junk-limit=0 -- "$SPY"
 	assert_codes "${OK_RCPT[@]}" "${want[@]}" '421 4.7.0'
 	[ "$(delivered)" -eq 0 ]
 }

@@ -110,7 +110,7 @@ assert_msg() {
 
 @test "the added Received header does not count toward --max-size (RFC 1870)" {
 	transcript "${ENVELOPE[@]}" 'Subject: t' '' '..x' '.' 'QUIT'
-	smtp -0 --max-size=18
+	smtp -0 --max-size=18 -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	[ "$(delivered)" -eq 1 ]
 	head -n 1 "$SPY_DIR/1/msg" | grep -q '^Received: '
@@ -199,10 +199,10 @@ assert_msg() {
 	# Every 997th line starts with a dot, stuffed on the wire.
 	awk 'BEGIN {
 		for (i = 1; i <= 163840; i++)
-			printf "%s%08d The quick brown fox jumps over the lazy dog 0123\n",
+			printf "%s%08d The quick brown fox jumps over the lazy dog 0123456789\n",
 			    (i % 997 == 0 ? "." : ""), i
 	}' > "$exp"
-	[ "$(wc -c < "$exp")" -ge 10000000 ]
+	[ "$(wc -c < "$exp")" -ge 10485760 ]
 	transcript "${ENVELOPE[@]}"
 	sed -e 's/^\./../' -e 's/$/\r/' "$exp" >> "$IN"
 	printf '.\r\nQUIT\r\n' >> "$IN"

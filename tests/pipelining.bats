@@ -51,7 +51,7 @@ smtp_pipe() {
 		want+=('250 2.0.0')
 	done
 	transcript 'EHLO client.example.net' "${cmds[@]}" 'QUIT'
-	smtp -0 --junk-limit=1000
+	smtp -0 --junk-limit=1000 -- "$SPY"
 	assert_codes 220 250 "${want[@]}" '221 2.0.0'
 }
 
@@ -73,7 +73,7 @@ smtp_pipe() {
 
 @test "a refused RCPT in a pipelined group does not stop the commands after it (RFC 2920 3.1)" {
 	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
-	    'RCPT TO:bob@example.org' 'RCPT TO:<dave@example.org>' 'DATA' \
+	    'RCPT TO:<bob@@example.org>' 'RCPT TO:<dave@example.org>' 'DATA' \
 	    'text' '.' 'QUIT'
 	smtp -0 --no-received -- "$SPY"
 	assert_codes 220 250 '250 2.1.0' '501 5.1.3' '250 2.1.5' 354 \
@@ -83,7 +83,7 @@ smtp_pipe() {
 
 @test "when every RCPT of a pipelined group fails, DATA gets 503 5.5.1 and the text lines are answered as commands (RFC 2920 3.1)" {
 	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
-	    'RCPT TO:bob@example.org' 'DATA' 'text line' '.' 'QUIT'
+	    'RCPT TO:<bob@@example.org>' 'DATA' 'text line' '.' 'QUIT'
 	smtp -0
 	assert_codes 220 250 '250 2.1.0' '501 5.1.3' '503 5.5.1' '500 5.5.2' \
 	    '500 5.5.2' '221 2.0.0'
