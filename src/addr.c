@@ -257,12 +257,12 @@ int
 addr_valid_domain(const char *s, size_t len, int utf8)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
+	size_t i, n;
 
 	if (len > 1 && s[len - 1] == '.')
 		len--;
-	for (i = 0; i < len; i++)
-		if (p[i] >= 0x80 && utf8_char(p + i, len - i) == 0)
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_char(p + i, len - i)) == 0)
 			return 0;
 	return len > 0 && parse_domain(p, len, utf8) == len;
 }

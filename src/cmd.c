@@ -34,7 +34,8 @@ cmd_parse(char *line, size_t len, struct cmd *cmd)
 /*
  * For "FROM:<path> params" (prefix "FROM:") finds the path, angle
  * brackets included, and the parameter text after it. One space after
- * the colon is tolerated. Returns -1 on a syntax error.
+ * the colon is tolerated. Returns CMD_NOPREFIX without the prefix,
+ * CMD_BADPATH when the path is not framed by angle brackets.
  */
 int
 cmd_path(char *args, const char *prefix, char **path, size_t *pathlen,
@@ -45,12 +46,12 @@ cmd_path(char *args, const char *prefix, char **path, size_t *pathlen,
 	char *p;
 
 	if (args == NULL || strncasecmp(args, prefix, plen) != 0)
-		return -1;
+		return CMD_NOPREFIX;
 	p = args + plen;
 	if (*p == ' ')
 		p++;
 	if (*p != '<')
-		return -1;
+		return CMD_BADPATH;
 	*path = p;
 	for (p++; *p != '\0'; p++) {
 		if (quoted && *p == '\\' && p[1] != '\0')
@@ -61,11 +62,11 @@ cmd_path(char *args, const char *prefix, char **path, size_t *pathlen,
 			break;
 	}
 	if (*p != '>')
-		return -1;
+		return CMD_BADPATH;
 	*pathlen = (size_t)(p - *path) + 1;
 	p++;
 	if (*p != '\0' && *p != ' ')
-		return -1;
+		return CMD_BADPATH;
 	while (*p == ' ')
 		p++;
 	*params = p;

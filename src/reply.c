@@ -67,6 +67,9 @@ reply(struct session *s, int code, const char *esc, const char *fmt, ...)
 	else if (code == 452 && esc != NULL && strcmp(esc, "4.5.3") == 0 &&
 	    ++s->rcpt_full > SMTP_RCPT_FULL_FREE)
 		session_count_error(s);
+	if (code >= 400)
+		log_info("event=error command=%s reply=%d",
+		    s->verb[0] != '\0' ? s->verb : "-", code);
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
@@ -121,10 +124,15 @@ reply_fatal(struct session *s, int code, const char *esc, const char *text,
 	session_exit(s, status, exit_reason(status));
 }
 
+/* The fuzz target replaces exit() to run many sessions in one process. */
+void	(*session_exit_fn)(int) = exit;
+
 void
 session_exit(struct session *s, int status, const char *reason)
 {
 	(void)iobuf_flush(s);
 	log_info("event=disconnect reason=%s errors=%u", reason, s->errors);
-	exit(status);
+	spool_close(s);
+	session_exit_fn(status);
+	abort();
 }

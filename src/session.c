@@ -218,8 +218,12 @@ smtp_mail(struct session *s, struct cmd *cmd)
 	uint64_t size = 0;
 	int rc;
 
-	if (cmd_path(cmd->args, "FROM:", &path, &pathlen, &params) == -1) {
+	if ((rc = cmd_path(cmd->args, "FROM:", &path, &pathlen, &params)) ==
+	    CMD_NOPREFIX) {
 		reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
+		return;
+	} else if (rc == CMD_BADPATH) {
+		reply(s, 501, "5.1.7", "Bad sender address syntax");
 		return;
 	}
 	s->tx.body = BODY_7BIT;
@@ -252,8 +256,12 @@ smtp_rcpt(struct session *s, struct cmd *cmd)
 	size_t pathlen;
 	int rc;
 
-	if (cmd_path(cmd->args, "TO:", &path, &pathlen, &params) == -1) {
+	if ((rc = cmd_path(cmd->args, "TO:", &path, &pathlen, &params)) ==
+	    CMD_NOPREFIX) {
 		reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
+		return;
+	} else if (rc == CMD_BADPATH) {
+		reply(s, 501, "5.1.3", "Bad recipient address syntax");
 		return;
 	}
 	if (*params != '\0') {
@@ -296,6 +304,38 @@ message_start(struct session *s)
 }
 
 /*
+ * One line per message: id, sender, each recipient, size, body, the
+ * program's status and the reply. Recipients that do not fit in one
+ * line go first, in "event=message-rcpts" lines.
+ */
+static void
+message_log(struct session *s, const char *status, int code)
+{
+	static const char *const bodies[] = { "7BIT", "8BITMIME", "BINARYMIME" };
+	struct tx *tx = &s->tx;
+	char line[1024], esc[SMTP_PATH_MAX * 4 + 1];
+	size_t len = 0, elen;
+	unsigned int i;
+
+	for (i = 0; i < tx->nrcpts; i++) {
+		log_escape(esc, sizeof(esc), TX_RCPT(tx, i),
+		    strlen(TX_RCPT(tx, i)));
+		elen = strlen(esc);
+		if (len > 0 && len + elen + 6 > sizeof(line)) {
+			log_info("event=message-rcpts id=%s%s", tx->id, line);
+			len = 0;
+		}
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    " to=<%s>", esc);
+	}
+	line[len] = '\0';
+	log_escape(esc, sizeof(esc), tx->sender, strlen(tx->sender));
+	log_info("event=message id=%s from=<%s>%s size=%ju body=%s status=%s "
+	    "reply=%d", tx->id, esc, line, (uintmax_t)tx->size,
+	    bodies[tx->body], status, code);
+}
+
+/*
  * The message is complete: refuse it if it went wrong on the way in,
  * else hand it over. Logs the outcome and ends the transaction.
  */
@@ -303,9 +343,7 @@ static void
 message_finish(struct session *s)
 {
 	struct tx *tx = &s->tx;
-	char status[32] = "not-delivered", esc[SMTP_PATH_MAX * 4 + 1];
-	static const char *const bodies[] = { "7BIT", "8BITMIME", "BINARYMIME" };
-	unsigned int i;
+	char status[32] = "not-delivered";
 	int code;
 
 	if (tx->toobig) {
@@ -323,15 +361,7 @@ message_finish(struct session *s)
 	} else
 		code = deliver_run(s, status, sizeof(status));
 
-	log_escape(esc, sizeof(esc), tx->sender, strlen(tx->sender));
-	log_info("event=message id=%s from=<%s> rcpts=%u size=%ju body=%s "
-	    "status=%s reply=%d", tx->id, esc, tx->nrcpts, (uintmax_t)tx->size,
-	    bodies[tx->body], status, code);
-	for (i = 0; i < tx->nrcpts; i++) {
-		log_escape(esc, sizeof(esc), TX_RCPT(tx, i),
-		    strlen(TX_RCPT(tx, i)));
-		log_info("event=recipient id=%s to=<%s>", tx->id, esc);
-	}
+	message_log(s, status, code);
 	tx_reset(s);
 }
 
@@ -399,8 +429,11 @@ smtp_bdat(struct session *s, struct cmd *cmd)
 	uint64_t size, max = s->conf->max_size;
 	int last;
 
-	if (bdat_args(s, cmd, &size, &last) == -1)
+	if (bdat_args(s, cmd, &size, &last) == -1) {
+		if (s->state != ST_BDAT_FAIL)
+			bdat_fail(s, 0);
 		return;
+	}
 	if (s->state == ST_BDAT_FAIL) {
 		bdat_discard(s, size);
 		if (last)
@@ -517,8 +550,7 @@ session_dispatch(struct session *s, struct cmd *cmd, size_t len)
 			c = &commands[i];
 			break;
 		}
-	log_escape(s->verb, sizeof(s->verb), cmd->verb,
-	    c != NULL ? strlen(cmd->verb) : 0);
+	log_escape(s->verb, sizeof(s->verb), cmd->verb, strlen(cmd->verb));
 	if (c == NULL) {
 		reply(s, 500, "5.5.2", "Command not recognized");
 		return;
@@ -549,6 +581,7 @@ session_run(const struct conf *conf)
 {
 	static struct ibuf in;
 	static struct obuf out;
+	static char *rcpts;
 	struct session s;
 	struct cmd cmd;
 	enum line_end end;
@@ -561,9 +594,12 @@ session_run(const struct conf *conf)
 	s.in = &in;
 	s.out = &out;
 	s.state = ST_INIT;
+	in.r = in.w = 0;
+	out.len = 0;
 	/* Sized once from --max-recipients; untouched pages cost nothing. */
-	s.tx.rcpts = calloc(conf->max_rcpts, SMTP_PATH_MAX + 1);
-	if (s.tx.rcpts == NULL) {
+	if (rcpts == NULL)
+		rcpts = calloc(conf->max_rcpts, SMTP_PATH_MAX + 1);
+	if ((s.tx.rcpts = rcpts) == NULL) {
 		log_warn("event=fatal what=memory");
 		exit(EXIT_OSERR);
 	}

@@ -192,8 +192,11 @@ void	 reply_fatal(struct session *, int, const char *, const char *, int)
 void	 session_count_error(struct session *);
 void	 session_exit(struct session *, int, const char *)
 	    __attribute__((noreturn));
+extern void (*session_exit_fn)(int);
 
 /* cmd.c */
+#define CMD_NOPREFIX	-1	/* no "FROM:" / "TO:" */
+#define CMD_BADPATH	-2	/* no <...> around the path */
 int	 cmd_parse(char *, size_t, struct cmd *);
 int	 cmd_path(char *, const char *, char **, size_t *, char **);
 int	 cmd_param_next(char **, char **, char **);

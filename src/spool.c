@@ -3,6 +3,7 @@
  * blocks, rewound for the program. Also counts the header's Received:
  * lines on the way through, for the mail loop check.
  */
+#define _GNU_SOURCE		/* O_TMPFILE, in glibc and musl alike */
 #include <sys/types.h>
 
 #include <errno.h>

@@ -20,7 +20,7 @@ cmds() {
 # bdat [LAST] FORMAT: appends "BDAT <n>[ LAST]" and the n octets that
 # printf FORMAT makes.
 bdat() {
-	local last= c=$BATS_TEST_TMPDIR/chunk
+	local last='' c=$BATS_TEST_TMPDIR/chunk
 	if [ "$1" = LAST ]; then
 		last=' LAST'
 		shift
@@ -176,7 +176,7 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 
 # Refusals: the octets are consumed all the same.
 
-@test "BDAT without an accepted recipient consumes its octets and gets 503 5.5.1" {
+@test "BDAT without an accepted recipient consumes its octets and gets 503 5.5.1 (RFC 3030 2)" {
 	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>'
 	bdat LAST 'NOOP\r\n'
 	cmds QUIT
@@ -185,7 +185,7 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 	[ "$(delivered)" -eq 0 ]
 }
 
-@test "BDAT before MAIL consumes its octets and gets 503 5.5.1" {
+@test "BDAT before MAIL consumes its octets and gets 503 5.5.1 (RFC 3030 2)" {
 	transcript 'EHLO client.example.net'
 	bdat 'NOOP\r\n'
 	cmds QUIT
@@ -194,7 +194,7 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 	[ "$(delivered)" -eq 0 ]
 }
 
-@test "after a failed chunk every later BDAT of the message gets 503 5.5.1 up to LAST" {
+@test "after a failed chunk every later BDAT of the message gets 503 5.5.1 up to LAST (RFC 3030 2)" {
 	# A spool that cannot be created: BDAT consumes its chunk, 451 4.3.0.
 	begin
 	bdat 'NOOP\r\n'
@@ -348,6 +348,19 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 	smtp -0 --max-size=10 --no-received -- "$SPY"
 	assert_codes "${OK_RCPT[@]}" '552 5.3.4' '250 2.1.0' '250 2.1.5' \
 	    '250 2.0.0' '221 2.0.0'
+	[ "$(delivered)" -eq 1 ]
+	assert_msg 'small'
+}
+
+@test "RSET after a refused chunk ends the refusals and a new message is delivered" {
+	begin
+	bdat 'more than ten octets'
+	cmds RSET 'MAIL FROM:<alice@example.net>' 'RCPT TO:<bob@example.org>'
+	bdat LAST 'small'
+	cmds QUIT
+	smtp -0 --max-size=10 --no-received -- "$SPY"
+	assert_codes "${OK_RCPT[@]}" '552 5.3.4' '250 2.0.0' '250 2.1.0' \
+	    '250 2.1.5' '250 2.0.0' '221 2.0.0'
 	[ "$(delivered)" -eq 1 ]
 	assert_msg 'small'
 }

@@ -45,19 +45,18 @@ smtp_pipe() {
 }
 
 @test "500 pipelined NOOPs with a large --junk-limit get 500 replies (RFC 2920 3.1)" {
-	local i cmds=() want=()
-	for ((i = 0; i < 500; i++)); do
-		cmds+=(NOOP)
-		want+=('250 2.0.0')
-	done
-	transcript 'EHLO client.example.net' "${cmds[@]}" 'QUIT'
+	local want
+	mapfile -t want < <(yes '250 2.0.0' | head -n 500)
+	transcript 'EHLO client.example.net'
+	yes NOOP | head -n 500 | sed 's/$/\r/' >> "$IN"
+	printf 'QUIT\r\n' >> "$IN"
 	smtp -0 --junk-limit=1000 -- "$SPY"
 	assert_codes 220 250 "${want[@]}" '221 2.0.0'
 }
 
-@test "twenty messages in one write give twenty deliveries, in order" {
+@test "ten messages in one write give ten deliveries, in order" {
 	local i lines=() want=()
-	for ((i = 1; i <= 20; i++)); do
+	for ((i = 1; i <= 10; i++)); do
 		lines+=('MAIL FROM:<alice@example.net>' 'RCPT TO:<bob@example.org>' \
 		    'DATA' "message $i" '.')
 		want+=('250 2.1.0' '250 2.1.5' 354 '250 2.0.0')
@@ -65,8 +64,8 @@ smtp_pipe() {
 	transcript 'EHLO client.example.net' "${lines[@]}" 'QUIT'
 	smtp -0 --no-received -- "$SPY"
 	assert_codes 220 250 "${want[@]}" '221 2.0.0'
-	[ "$(delivered)" -eq 20 ]
-	for ((i = 1; i <= 20; i++)); do
+	[ "$(delivered)" -eq 10 ]
+	for ((i = 1; i <= 10; i++)); do
 		printf 'message %d\n' "$i" | cmp - "$SPY_DIR/$i/msg"
 	done
 }
