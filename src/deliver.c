@@ -234,7 +234,8 @@ deliver_spawn(struct session *s, pid_t *pid, int *outfd, int *errfd)
 	    (rc = posix_spawnattr_setsigmask(&attr, &none)) ||
 	    (rc = posix_spawnattr_setpgroup(&attr, 0)))
 		goto done;
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, envp);
+	rc = argv[0] == NULL ? EINVAL :
+	    posix_spawnp(pid, argv[0], &fa, &attr, argv, envp);
 done:
 	if (out[1] != -1)
 		(void)close(out[1]);

@@ -69,14 +69,14 @@ iobuf_fill(struct session *s)
 	for (;;) {
 		if (sig_term)
 			reply_fatal(s, 421, "4.3.2", "Shutting down",
-			    EXIT_TERM);
+			    EXIT_TERM, "term");
 		pfd[0].fd = 0;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = sig_fd();
 		pfd[1].events = POLLIN;
 		if ((ms = iobuf_wait_ms(s)) == 0)
 			reply_fatal(s, 421, "4.4.2", "Timeout, closing",
-			    EXIT_TIMEOUT);
+			    EXIT_TIMEOUT, "timeout");
 		if (poll(pfd, 2, ms) == -1) {
 			if (errno == EINTR)
 				continue;

@@ -95,33 +95,17 @@ void
 session_count_error(struct session *s)
 {
 	if (++s->errors >= SMTP_ERRORS_MAX)
-		reply_fatal(s, 421, "4.7.0", "Too many errors", EXIT_PROTOCOL);
-}
-
-static const char *
-exit_reason(int status)
-{
-	switch (status) {
-	case EXIT_QUIT:
-		return "quit";
-	case EXIT_TIMEOUT:
-		return "timeout";
-	case EXIT_PROTOCOL:
-		return "errors";
-	case EXIT_TERM:
-		return "term";
-	default:
-		return "eof";
-	}
+		reply_fatal(s, 421, "4.7.0", "Too many errors", EXIT_PROTOCOL,
+		    "errors");
 }
 
 /* 421 and the end of the session: the last thing the client hears. */
 void
 reply_fatal(struct session *s, int code, const char *esc, const char *text,
-    int status)
+    int status, const char *reason)
 {
 	reply_emit(s, code, 0, esc, text);
-	session_exit(s, status, exit_reason(status));
+	session_exit(s, status, reason);
 }
 
 /* The fuzz target replaces exit() to run many sessions in one process. */

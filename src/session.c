@@ -401,7 +401,7 @@ bdat_args(struct session *s, struct cmd *cmd, uint64_t *size, int *last)
 	}
 	if (cmd->args == NULL || parse_size(cmd->args, size) == -1)
 		reply_fatal(s, 421, "4.5.0", "Bad BDAT syntax, closing",
-		    EXIT_PROTOCOL);
+		    EXIT_PROTOCOL, "bdat-syntax");
 	if (*last == -1) {
 		bdat_discard(s, *size);
 		reply(s, 501, "5.5.4", "Syntax: BDAT size [LAST]");

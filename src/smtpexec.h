@@ -187,7 +187,8 @@ void	 reply(struct session *, int, const char *, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	 reply_more(struct session *, int, const char *);
 void	 reply_result(struct session *, int, const char *, const char *);
-void	 reply_fatal(struct session *, int, const char *, const char *, int)
+void	 reply_fatal(struct session *, int, const char *, const char *, int,
+	    const char *)
 	    __attribute__((noreturn));
 void	 session_count_error(struct session *);
 void	 session_exit(struct session *, int, const char *)
