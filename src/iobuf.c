@@ -12,7 +12,7 @@
 
 #define LINE_CONTENT_MAX	(SMTP_CMD_MAIL_MAX - 2)
 
-static int	iobuf_wait_ms(struct session *);
+static int	iobuf_wait_ms(struct session *, const struct timespec *);
 
 void
 timespec_deadline(struct timespec *ts, unsigned int secs)
@@ -36,13 +36,14 @@ timespec_left_ms(const struct timespec *ts)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
+/* What is left of this read's --timeout, or of the session if less. */
 static int
-iobuf_wait_ms(struct session *s)
+iobuf_wait_ms(struct session *s, const struct timespec *idle)
 {
-	int idle = (int)s->conf->timeout * 1000;
-	int left = timespec_left_ms(&s->deadline);
+	int read_left = timespec_left_ms(idle);
+	int session_left = timespec_left_ms(&s->deadline);
 
-	return left < idle ? left : idle;
+	return session_left < read_left ? session_left : read_left;
 }
 
 /*
@@ -54,6 +55,7 @@ iobuf_fill(struct session *s)
 {
 	struct ibuf *in = s->in;
 	struct pollfd pfd[2];
+	struct timespec idle;
 	ssize_t n;
 	int ms;
 
@@ -66,6 +68,7 @@ iobuf_fill(struct session *s)
 	}
 	if (iobuf_flush(s) == -1)
 		session_exit(s, EXIT_EOF, "io");
+	timespec_deadline(&idle, s->conf->timeout);
 	for (;;) {
 		if (sig_term)
 			reply_fatal(s, 421, "4.3.2", "Shutting down",
@@ -74,7 +77,7 @@ iobuf_fill(struct session *s)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = sig_fd();
 		pfd[1].events = POLLIN;
-		if ((ms = iobuf_wait_ms(s)) == 0)
+		if ((ms = iobuf_wait_ms(s, &idle)) == 0)
 			reply_fatal(s, 421, "4.4.2", "Timeout, closing",
 			    EXIT_TIMEOUT, "timeout");
 		if (poll(pfd, 2, ms) == -1) {
@@ -108,15 +111,16 @@ iobuf_flush(struct session *s)
 {
 	struct obuf *out = s->out;
 	struct pollfd pfd;
+	struct timespec limit;
 	size_t off = 0;
 	ssize_t n;
-	int ms;
 
+	timespec_deadline(&limit, s->conf->timeout);
 	while (off < out->len) {
 		pfd.fd = 1;
 		pfd.events = POLLOUT;
-		ms = (int)s->conf->timeout * 1000;
-		if ((n = poll(&pfd, 1, ms)) == -1 && errno == EINTR)
+		n = poll(&pfd, 1, timespec_left_ms(&limit));
+		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			log_warnx("event=write-timeout");

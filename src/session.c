@@ -609,6 +609,10 @@ session_run(const struct conf *conf)
 	    "unknown");
 	reply(&s, 220, NULL, "%s ESMTP smtpexec", conf->hostname);
 	for (;;) {
+		/* Pipelined commands may wait in the buffer: check first. */
+		if (sig_term)
+			reply_fatal(&s, 421, "4.3.2", "Shutting down", EXIT_TERM,
+			    "term");
 		s.verb[0] = '\0';
 		rc = iobuf_line(&s, &line, &len, &end);
 		if (rc == 0)

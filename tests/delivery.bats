@@ -660,7 +660,7 @@ EOF
 @test "nothing the program prints reaches the client raw" {
 	export SPY_EXIT=0 SPY_STDOUT=$'250 2.0.0 fake\r\n221 fake bye' SPY_STDERR='553 from stderr'
 	message
-	smtp -0 --log=stderr
+	smtp -0 --log=stderr -- "$SPY"
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 	[ "$(printf '%s\n' "$output" | grep -c fake)" -le 1 ]
 	[[ $output != *'221 fake bye'* ]]
@@ -672,7 +672,7 @@ EOF
 @test "with --log=stderr the program's stderr reaches smtpexec's stderr" {
 	export SPY_STDERR='program-stderr-marker'
 	message
-	smtp -0 --log=stderr
+	smtp -0 --log=stderr -- "$SPY"
 	[[ $stderr == *program-stderr-marker* ]]
 	[[ $output != *program-stderr-marker* ]]
 }
@@ -680,7 +680,7 @@ EOF
 @test "with --log=none the program's stderr is discarded" {
 	export SPY_STDERR='program-stderr-marker'
 	message
-	smtp -0 --log=none
+	smtp -0 --log=none -- "$SPY"
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 	[[ $stderr != *program-stderr-marker* ]]
 	[[ $output != *program-stderr-marker* ]]
@@ -689,7 +689,7 @@ EOF
 @test "with --log=syslog the program's stderr is not written to smtpexec's stderr" {
 	export SPY_STDERR='program-stderr-marker'
 	message
-	smtp -0 --log=syslog
+	smtp -0 --log=syslog -- "$SPY"
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 	[[ $stderr != *program-stderr-marker* ]]
 	[[ $output != *program-stderr-marker* ]]

@@ -45,15 +45,15 @@ expect() {
 	return 1
 }
 
-# finish: waits (at most 10 s) for smtpexec to exit, then reads what is
-# left of its replies into $REPLIES; $ST is its exit status.
+# finish: waits (at most 5 s) for smtpexec to exit, then reads what is
+# left of its replies into $REPLIES; $ST is its exit status (137 when it
+# had to be killed).
 finish() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		running "$PID" || break
+	local deadline=$((${EPOCHREALTIME/./} + 5000000))
+	while running "$PID" && ((${EPOCHREALTIME/./} < deadline)); do
 		sleep 0.02
 	done
-	running "$PID" && kill -KILL "$PID"
+	! running "$PID" || kill -KILL "$PID"
 	ST=0
 	wait "$PID" || ST=$?
 	PID=
@@ -242,6 +242,7 @@ EOF
 
 @test "a client that has closed its side makes smtpexec exit 1, not die of SIGPIPE" {
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
+	export IN
 	run python3 -c '
 import os, subprocess, sys
 r, w = os.pipe()
@@ -351,11 +352,18 @@ EOF
 		while ((getline l < "/proc/self/status") > 0)
 			if (l ~ /^Sig(Ign|Blk):/) print l > out
 		exit 0
-	    }' '{sender}'
+	    }' '{sender}' < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
-	grep -Eq '^SigBlk:[[:space:]]+0+$' "$BATS_TEST_TMPDIR/sig"
-	grep -Eq '^SigIgn:[[:space:]]+0+$' "$BATS_TEST_TMPDIR/sig"
+	blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$BATS_TEST_TMPDIR/sig")
+	ign=$(sed -n 's/^SigIgn:[[:space:]]*//p' "$BATS_TEST_TMPDIR/sig")
+	[ -n "$blk" ] && [ -n "$ign" ]
+	# Signals 32 and 33 (bits 31 and 32) are glibc's internal ones
+	# (SIGCANCEL, SIGSETXID): glibc's posix_spawn leaves them ignored in
+	# the child whatever POSIX_SPAWN_SETSIGDEF says and no program can
+	# use them, so they are not checked.
+	(( (0x$blk & ~0x180000000) == 0 ))
+	(( (0x$ign & ~0x180000000) == 0 ))
 }
 
 # --- large messages --------------------------------------------------------
