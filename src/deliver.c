@@ -62,6 +62,7 @@ static int	 deliver_wait(struct session *, pid_t, int, int,
 		    struct capture *, char *, size_t);
 static int	 capture_read(int, struct capture *, int);
 static void	 capture_err_line(struct capture *);
+static size_t	 esc_prefix(const char *, char);
 static int	 deliver_reply(struct session *, int, struct capture *);
 
 /* {sender} and {recipients} as whole arguments, else both appended. */
@@ -375,6 +376,26 @@ deliver_wait(struct session *s, pid_t pid, int outfd, int errfd,
 	return wstatus;
 }
 
+/* Length of an RFC 3463 code of class c ("5.2.2") that starts line, or 0. */
+static size_t
+esc_prefix(const char *line, char c)
+{
+	const char *p = line;
+	int part, d;
+
+	if (*p++ != c)
+		return 0;
+	for (part = 0; part < 2; part++) {
+		if (*p++ != '.')
+			return 0;
+		for (d = 0; d < 3 && *p >= '0' && *p <= '9'; d++)
+			p++;
+		if (d == 0)
+			return 0;
+	}
+	return *p == ' ' || *p == '\0' ? (size_t)(p - line) : 0;
+}
+
 /*
  * One reply for the whole message. A first line that starts with an RFC
  * 3463 code of the reply's class replaces code and text; any other
@@ -385,45 +406,31 @@ deliver_reply(struct session *s, int wstatus, struct capture *c)
 {
 	const struct exitmap *row = &exit_temp;
 	char text[PROG_LINE_MAX + 128], esc[16];
-	const char *line = c->line, *p;
-	size_t i, d;
+	const char *rest;
+	size_t i, n;
 
 	if (wstatus != -1 && WIFEXITED(wstatus))
 		for (i = 0; i < sizeof(exitmap) / sizeof(exitmap[0]); i++)
 			if (exitmap[i].status == WEXITSTATUS(wstatus))
 				row = &exitmap[i];
 	c->line[c->linelen] = '\0';
-
-	/* class "." subject "." detail, each 1-3 digits (RFC 3463 2). */
-	p = line;
-	if (*p == row->esc[0] && p[1] == '.') {
-		p += 2;
-		for (d = 0; d < 3 && *p >= '0' && *p <= '9'; d++)
-			p++;
-		if (d > 0 && *p == '.') {
-			p++;
-			for (d = 0; d < 3 && *p >= '0' && *p <= '9'; d++)
-				p++;
-			if (d > 0 && (*p == ' ' || *p == '\0') &&
-			    (size_t)(p - line) < sizeof(esc)) {
-				memcpy(esc, line, (size_t)(p - line));
-				esc[p - line] = '\0';
-				while (*p == ' ')
-					p++;
-				reply_result(s, row->code, esc, *p != '\0' ? p :
-				    row->text);
-				return row->code;
-			}
-		}
-	}
 	if (row->status == 0)
 		(void)snprintf(text, sizeof(text), "%s %s", row->text,
 		    s->tx.id);
 	else
 		(void)snprintf(text, sizeof(text), "%s", row->text);
+
+	if ((n = esc_prefix(c->line, row->esc[0])) > 0 && n < sizeof(esc)) {
+		memcpy(esc, c->line, n);
+		esc[n] = '\0';
+		for (rest = c->line + n; *rest == ' '; rest++)
+			;
+		reply_result(s, row->code, esc, *rest != '\0' ? rest : text);
+		return row->code;
+	}
 	if (c->linelen > 0)
 		(void)snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		    " (%s)", line);
+		    " (%s)", c->line);
 	reply_result(s, row->code, row->esc, text);
 	return row->code;
 }
