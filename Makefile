@@ -48,7 +48,7 @@ smtpexec-asan: $(SRCS) src/smtpexec.h
 	$(CC) $(SANITIZE) $(WARN) $(WERROR) $(CPPFLAGS) -o $@ $(SRCS)
 
 check-asan: smtpexec-asan
-	SMTPEXEC=$$PWD/smtpexec-asan sh tests/run
+	SMTPEXEC=$$PWD/smtpexec-asan UNIT_ONLY=1 sh tests/run
 
 check-valgrind: smtpexec
 	sh tests/valgrind-check
