@@ -210,42 +210,75 @@ bad:
 	return -1;
 }
 
+/* What differs between the reverse-path of MAIL and the forward-path of RCPT. */
+static const struct path_role {
+	const char	*prefix;
+	const char	*usage;		/* 501 5.5.4 */
+	const char	*esc;		/* RFC 3463: 5.1.7 sender, 5.1.3 rcpt */
+	const char	*bad;
+	const char	*dash;
+	int		 flags;
+} sender_role = {
+	"FROM:", "Syntax: MAIL FROM:<address>", "5.1.7",
+	"Bad sender address syntax", "Sender address may not begin with -",
+	ADDR_F_NULL
+}, rcpt_role = {
+	"TO:", "Syntax: RCPT TO:<address>", "5.1.3",
+	"Bad recipient address syntax",
+	"Recipient address may not begin with -", ADDR_F_POSTMASTER
+};
+
+/* Finds the path in the arguments, or replies 501 and returns -1. */
+static int
+path_find(struct session *s, struct cmd *cmd, const struct path_role *role,
+    char **path, size_t *pathlen, char **params)
+{
+	int rc = cmd_path(cmd->args, role->prefix, path, pathlen, params);
+
+	if (rc == CMD_NOPREFIX)
+		reply(s, 501, "5.5.4", "%s", role->usage);
+	else if (rc == CMD_BADPATH)
+		reply(s, 501, role->esc, "%s", role->bad);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Checks the path and copies its mailbox to out, or replies and returns -1. */
+static int
+path_check(struct session *s, const struct path_role *role, const char *path,
+    size_t pathlen, char *out)
+{
+	int rc = addr_parse_path(path, pathlen, out,
+	    role->flags | (s->tx.utf8 ? ADDR_F_UTF8 : 0));
+
+	if (rc == ADDR_SYNTAX)
+		reply(s, 501, role->esc, "%s", role->bad);
+	else if (rc == ADDR_UTF8)
+		reply(s, 553, "5.6.7", "UTF-8 address requires SMTPUTF8");
+	else if (rc == ADDR_DASH)
+		reply(s, 553, role->esc, "%s", role->dash);
+	return rc == ADDR_OK ? 0 : -1;
+}
+
 static void
 smtp_mail(struct session *s, struct cmd *cmd)
 {
 	char *path, *params;
 	size_t pathlen;
 	uint64_t size = 0;
-	int rc;
 
-	if ((rc = cmd_path(cmd->args, "FROM:", &path, &pathlen, &params)) ==
-	    CMD_NOPREFIX) {
-		reply(s, 501, "5.5.4", "Syntax: MAIL FROM:<address>");
+	if (path_find(s, cmd, &sender_role, &path, &pathlen, &params) == -1)
 		return;
-	} else if (rc == CMD_BADPATH) {
-		reply(s, 501, "5.1.7", "Bad sender address syntax");
-		return;
-	}
 	s->tx.body = BODY_7BIT;
 	s->tx.utf8 = 0;
-	if (mail_params(s, params, &size) == -1)
+	if (mail_params(s, params, &size) == -1 ||
+	    path_check(s, &sender_role, path, pathlen, s->tx.sender) == -1)
 		return;
-	rc = addr_parse_path(path, pathlen, s->tx.sender,
-	    ADDR_F_NULL | (s->tx.utf8 ? ADDR_F_UTF8 : 0));
-	if (rc == ADDR_SYNTAX)
-		reply(s, 501, "5.1.7", "Bad sender address syntax");
-	else if (rc == ADDR_UTF8)
-		reply(s, 553, "5.6.7", "UTF-8 address requires SMTPUTF8");
-	else if (rc == ADDR_DASH)
-		reply(s, 553, "5.1.7", "Sender address may not begin with -");
-	else if (s->conf->max_size != 0 && size > s->conf->max_size)
+	if (s->conf->max_size != 0 && size > s->conf->max_size) {
 		reply(s, 552, "5.3.4", "Message size exceeds fixed limit");
-	else {
-		enter_state(s, ST_MAIL);
-		reply(s, 250, "2.1.0", "Ok");
 		return;
 	}
-	s->tx.sender[0] = '\0';
+	enter_state(s, ST_MAIL);
+	reply(s, 250, "2.1.0", "Ok");
 }
 
 static void
@@ -254,31 +287,17 @@ smtp_rcpt(struct session *s, struct cmd *cmd)
 	struct tx *tx = &s->tx;
 	char *path, *params, mbox[SMTP_PATH_MAX + 1];
 	size_t pathlen;
-	int rc;
 
-	if ((rc = cmd_path(cmd->args, "TO:", &path, &pathlen, &params)) ==
-	    CMD_NOPREFIX) {
-		reply(s, 501, "5.5.4", "Syntax: RCPT TO:<address>");
+	if (path_find(s, cmd, &rcpt_role, &path, &pathlen, &params) == -1)
 		return;
-	} else if (rc == CMD_BADPATH) {
-		reply(s, 501, "5.1.3", "Bad recipient address syntax");
-		return;
-	}
 	if (*params != '\0') {
 		reply(s, 555, "5.5.4", "Unsupported parameter");
 		return;
 	}
-	rc = addr_parse_path(path, pathlen, mbox,
-	    ADDR_F_POSTMASTER | (tx->utf8 ? ADDR_F_UTF8 : 0));
-	if (rc == ADDR_SYNTAX)
-		reply(s, 501, "5.1.3", "Bad recipient address syntax");
-	else if (rc == ADDR_UTF8)
-		reply(s, 553, "5.6.7", "UTF-8 address requires SMTPUTF8");
-	else if (rc == ADDR_DASH)
-		reply(s, 553, "5.1.3", "Recipient address may not begin with -");
-	else if (s->conf->ndomains > 0 && !s->conf->relayclient &&
-	    !addr_is_postmaster(mbox) &&
-	    !addr_domain_allowed(s->conf, mbox))
+	if (path_check(s, &rcpt_role, path, pathlen, mbox) == -1)
+		return;
+	if (s->conf->ndomains > 0 && !s->conf->relayclient &&
+	    !addr_is_postmaster(mbox) && !addr_domain_allowed(s->conf, mbox))
 		reply(s, 550, "5.7.1", "Relaying denied");
 	else if (tx->nrcpts >= s->conf->max_rcpts)
 		reply(s, 452, "4.5.3", "Too many recipients");
