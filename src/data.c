@@ -59,12 +59,20 @@ data_block(struct decoder *d, const char *p, size_t n, int *done)
 	while (i < n) {
 		switch (d->state) {
 		case D_TEXT:
-			lf = memchr(p + i, '\n', n - i);
-			q = memchr(p + i, '\r',
-			    (lf != NULL ? (size_t)(lf - p) : n) - i);
-			if (q == NULL && (q = lf) == NULL) {
-				i = n;
-				continue;
+			/* Usually only a CR needs work: a bare LF is kept. */
+			if (!d->lf_only && !crlf_out) {
+				if ((q = memchr(p + i, '\r', n - i)) == NULL) {
+					i = n;
+					continue;
+				}
+			} else {
+				lf = memchr(p + i, '\n', n - i);
+				q = memchr(p + i, '\r',
+				    (lf != NULL ? (size_t)(lf - p) : n) - i);
+				if (q == NULL && (q = lf) == NULL) {
+					i = n;
+					continue;
+				}
 			}
 			i = (size_t)(q - p);
 			if (p[i] == '\r') {

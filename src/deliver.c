@@ -116,33 +116,38 @@ env_dropped(const char *e)
 
 #define ENV_OURS	7
 
-/* Built in the parent; one allocation for the pointers and one for text. */
+/*
+ * Built in the parent: the inherited part is filtered once per session,
+ * the SMTP_* strings go into one allocation per message (*textp).
+ */
 static char **
 deliver_envp(struct session *s, char **textp)
 {
 	static const char *const bodies[] = { "7BIT", "8BITMIME", "BINARYMIME" };
+	static char **envp;
+	static size_t nbase;
 	struct tx *tx = &s->tx;
-	size_t n, o = 0, r, size, len;
-	char **envp, *text, *p;
+	size_t n, o, r, size, len;
+	char *text, *p;
 
-	for (n = 0; environ[n] != NULL; n++)
-		;
+	if (envp == NULL) {
+		for (n = 0; environ[n] != NULL; n++)
+			;
+		if ((envp = calloc(n + ENV_OURS + 1, sizeof(char *))) == NULL)
+			return NULL;
+		for (n = 0; environ[n] != NULL; n++)
+			if (!env_dropped(environ[n]))
+				envp[nbase++] = environ[n];
+	}
+	o = nbase;
 	size = sizeof("SMTP_SENDER=") + strlen(tx->sender) +
 	    sizeof("SMTP_RECIPIENTS=") + (size_t)tx->nrcpts * (SMTP_PATH_MAX + 1) +
 	    sizeof("SMTP_HELO=") + strlen(s->helo) +
 	    sizeof("SMTP_REMOTE_IP=") + strlen(s->peer) +
 	    sizeof("SMTP_BODY=BINARYMIME") + sizeof("SMTP_UTF8=1") +
 	    sizeof("SMTP_ID=") + strlen(tx->id);
-	envp = calloc(n + ENV_OURS + 1, sizeof(char *));
-	text = malloc(size);
-	if (envp == NULL || text == NULL) {
-		free(envp);
-		free(text);
+	if ((text = malloc(size)) == NULL)
 		return NULL;
-	}
-	for (n = 0; environ[n] != NULL; n++)
-		if (!env_dropped(environ[n]))
-			envp[o++] = environ[n];
 	p = text;
 #define ENV_ADD(fmt, val) do {						\
 	envp[o++] = p;							\
@@ -207,6 +212,11 @@ deliver_spawn(struct session *s, pid_t *pid, int *outfd, int *errfd)
 		posix_spawn_file_actions_destroy(&fa);
 		return ENOMEM;
 	}
+	/*
+	 * The full set, not just the two we ignore: glibc's spawn helper
+	 * otherwise leaves its internal signals (32, 33) ignored, and an
+	 * ignored disposition survives exec.
+	 */
 	sigfillset(&all);
 	sigdelset(&all, SIGKILL);
 	sigdelset(&all, SIGSTOP);
@@ -253,7 +263,6 @@ done:
 	}
 	free(argv);
 	free(envtext);
-	free(envp);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;

@@ -151,15 +151,26 @@ spool_flush(struct spool *sp)
 void
 spool_write(struct spool *sp, const char *p, size_t len)
 {
+	size_t room;
+
 	if (sp->in_header)
 		spool_scan(sp, p, len);
 	if (sp->err != 0)
 		return;
-	if (sp->len + len > sizeof(sp->buf))
-		spool_flush(sp);
-	if (len >= sizeof(sp->buf)) {
-		spool_out(sp, p, len);
-		return;
+	/* Whole buffers only: a write that ends off a page costs more. */
+	while (len >= (room = sizeof(sp->buf) - sp->len)) {
+		if (sp->len == 0) {
+			room = len - len % sizeof(sp->buf);
+			spool_out(sp, p, room);
+		} else {
+			memcpy(sp->buf + sp->len, p, room);
+			sp->len = sizeof(sp->buf);
+			spool_flush(sp);
+		}
+		p += room;
+		len -= room;
+		if (sp->err != 0)
+			return;
 	}
 	memcpy(sp->buf + sp->len, p, len);
 	sp->len += len;
