@@ -284,6 +284,28 @@ print(p.returncode)' "$SMTPEXEC" --hostname=mx.example.org -- "$SPY"
 	[ "$(wc -c < "$SPY_DIR/2/msg")" -eq 21 ]
 }
 
+@test "started with fd 2 closed the program's stderr is /dev/null" {
+	prog fd2 <<EOF
+#!/usr/bin/env python3
+import os, sys
+try:
+    t = os.readlink("/proc/self/fd/2")
+except OSError:
+    t = "closed"
+with open("$BATS_TEST_TMPDIR/fd2", "w") as f:
+    f.write(t + "\\n")
+sys.stdin.read()
+EOF
+	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
+	st=0
+	"$SMTPEXEC" --hostname=mx.example.org --log=stderr -- "$BATS_TEST_TMPDIR/fd2" \
+	    < "$IN" > "$BATS_TEST_TMPDIR/out" 2>&- || st=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	[ "$st" -eq 0 ]
+	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
+	[ "$(cat "$BATS_TEST_TMPDIR/fd2")" = /dev/null ]
+}
+
 @test "started with extra open descriptors the program still sees only 0, 1 and 2" {
 	prog fdlist <<EOF
 #!/usr/bin/env python3
@@ -311,16 +333,18 @@ EOF
 @test "started with SIGCHLD ignored the delivery still gets the program's exit status" {
 	export SPY_EXIT=67
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
+	# a lost exit status would otherwise wait for the delivery timeout
 	run --separate-stderr env --ignore-signal=CHLD "$SMTPEXEC" \
-	    --hostname=mx.example.org -- "$SPY" < "$IN"
+	    --hostname=mx.example.org --delivery-timeout=2 -- "$SPY" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '550 5.1.1' '221 2.0.0'
 }
 
 @test "started with SIGCHLD ignored a successful delivery gets 250" {
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
+	# a lost exit status would otherwise wait for the delivery timeout
 	run --separate-stderr env --ignore-signal=CHLD "$SMTPEXEC" \
-	    --hostname=mx.example.org -- "$SPY" < "$IN"
+	    --hostname=mx.example.org --delivery-timeout=2 -- "$SPY" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 }
