@@ -34,6 +34,7 @@ static void	smtp_vrfy(struct session *, struct cmd *);
 static void	smtp_help(struct session *, struct cmd *);
 static void	smtp_notimpl(struct session *, struct cmd *);
 static void	bdat_refuse(struct session *, struct cmd *, const char *);
+static void	bdat_unreadable(struct session *) __attribute__((noreturn));
 
 #define ST_GREETED	(ST_ANY & ~ST_INIT)
 #define ST_CHUNKING	(ST_BDAT | ST_BDAT_FAIL)
@@ -405,9 +406,18 @@ smtp_data(struct session *s, struct cmd *cmd)
 }
 
 /*
- * "BDAT" SP size [SP "LAST"] (RFC 3030 2). A size that is not digits
- * leaves the payload's end unknown: the session cannot go on.
+ * A BDAT line that cannot be read (its size not 1*20DIGIT, a control
+ * byte, too long) leaves the end of its payload unknown: what follows
+ * cannot be told from commands, so the session cannot go on.
  */
+static void
+bdat_unreadable(struct session *s)
+{
+	reply_fatal(s, 421, "4.5.0", "Bad BDAT syntax, closing",
+	    EXIT_PROTOCOL, "bdat-syntax");
+}
+
+/* "BDAT" SP size [SP "LAST"] (RFC 3030 2). */
 static int
 bdat_args(struct session *s, struct cmd *cmd, uint64_t *size, int *last)
 {
@@ -419,8 +429,7 @@ bdat_args(struct session *s, struct cmd *cmd, uint64_t *size, int *last)
 		*last = strcasecmp(sp + 1, "LAST") == 0 ? 1 : -1;
 	}
 	if (cmd->args == NULL || parse_size(cmd->args, size) == -1)
-		reply_fatal(s, 421, "4.5.0", "Bad BDAT syntax, closing",
-		    EXIT_PROTOCOL, "bdat-syntax");
+		bdat_unreadable(s);
 	if (*last == -1) {
 		bdat_discard(s, *size);
 		reply(s, 501, "5.5.4", "Syntax: BDAT size [LAST]");
@@ -454,10 +463,15 @@ smtp_bdat(struct session *s, struct cmd *cmd)
 		return;
 	}
 	if (s->state == ST_BDAT_FAIL) {
+		/*
+		 * Chunks already in the pipeline after a failed one (RFC 3030
+		 * 2): not the client's error, so junk rather than errors.
+		 */
 		bdat_discard(s, size);
 		if (last)
 			tx_reset(s);
-		reply(s, 503, "5.5.1", "Transaction failed, send RSET");
+		session_junk(s);
+		reply_result(s, 503, "5.5.1", "Transaction failed, send RSET");
 		return;
 	}
 	if (s->spool == NULL && message_start(s) == -1) {
@@ -576,6 +590,8 @@ session_dispatch(struct session *s, struct cmd *cmd, size_t len)
 	}
 	/* RFC 5321 4.5.3.1.4: 512 octets with CRLF; MAIL/RCPT get more. */
 	if (len + 2 > c->linemax) {
+		if (c->handler == smtp_bdat)
+			bdat_unreadable(s);
 		reply(s, 500, "5.5.2", "Line too long");
 		return;
 	}
@@ -640,8 +656,12 @@ session_run(const struct conf *conf)
 			s.crlf_seen = 1;
 		if (rc == -1)
 			reply(&s, 500, "5.5.2", "Line too long");
-		else if (cmd_parse(line, len, &cmd) == -1)
+		else if (cmd_parse(line, len, &cmd) == -1) {
+			if (strncasecmp(line, "BDAT", 4) == 0 &&
+			    (unsigned char)line[4] <= ' ')
+				bdat_unreadable(&s);
 			reply(&s, 500, "5.5.2", "Invalid character in command");
+		}
 		else
 			session_dispatch(&s, &cmd, len);
 	}
