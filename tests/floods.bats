@@ -170,6 +170,31 @@ noops() {
 	check_rss "$RSS_MAX"
 }
 
+# --- memory does not grow with message size (issue 2, "Done when") ----------
+
+only_quit() {
+	printf 'QUIT\r\n'
+}
+
+big_message() {
+	printf '%s\r\n' 'EHLO client.example.net' \
+	    'MAIL FROM:<alice@example.net>' 'RCPT TO:<bob@example.org>' 'DATA'
+	yes 'A line of ordinary text, about as long as the lines of a real mail.' |
+	    head -n $((1400000 / SCALE)) | sed 's/$/\r/'
+	printf '.\r\nQUIT\r\n'
+}
+
+@test "a 100 MB message peaks at most 512 KiB above a session that only QUITs" {
+	local quit
+	flood only_quit -- /bin/true
+	[ "$status" -eq 0 ]
+	quit=$RSS
+	flood big_message --max-size=0 -- /bin/true
+	[ "$status" -eq 0 ]
+	[ "$(summary | tail -n 2 | head -n 1)" = '1 250 2.0.0' ]
+	check_rss $((${quit:-0} + 512))
+}
+
 # --- 10 000 recipients past the limit -------------------------------------------
 
 rcpts() {
