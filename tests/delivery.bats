@@ -629,7 +629,7 @@ yes 'lots of output' | head -c 8000000
 exit 0
 EOF
 	message
-	run --separate-stderr timeout 20 "$SMTPEXEC" --hostname=mx.example.org \
+	run --separate-stderr timeout -s KILL 20 "$SMTPEXEC" --hostname=mx.example.org \
 	    -- "$BATS_TEST_TMPDIR/chatty" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
@@ -648,7 +648,7 @@ exit 0
 EOF
 	message
 	SECONDS=0
-	run --separate-stderr timeout 20 "$SMTPEXEC" --hostname=mx.example.org \
+	run --separate-stderr timeout -s KILL 20 "$SMTPEXEC" --hostname=mx.example.org \
 	    -- "$BATS_TEST_TMPDIR/forker" < "$IN"
 	elapsed=$SECONDS
 	[ "$status" -eq 0 ]
@@ -703,7 +703,7 @@ yes 'error line' | head -c 4000000 >&2
 exit 0
 EOF
 	message
-	run --separate-stderr timeout 20 "$SMTPEXEC" --hostname=mx.example.org \
+	run --separate-stderr timeout -s KILL 20 "$SMTPEXEC" --hostname=mx.example.org \
 	    --log=syslog -- "$BATS_TEST_TMPDIR/noisy" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'

@@ -334,7 +334,7 @@ EOF
 	export SPY_EXIT=67
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
 	# a lost exit status would otherwise wait for the delivery timeout
-	run --separate-stderr timeout 20 env --ignore-signal=CHLD "$SMTPEXEC" \
+	run --separate-stderr timeout -s KILL 20 env --ignore-signal=CHLD "$SMTPEXEC" \
 	    --hostname=mx.example.org --delivery-timeout=2 -- "$SPY" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '550 5.1.1' '221 2.0.0'
@@ -343,7 +343,7 @@ EOF
 @test "started with SIGCHLD ignored a successful delivery gets 250" {
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
 	# a lost exit status would otherwise wait for the delivery timeout
-	run --separate-stderr timeout 20 env --ignore-signal=CHLD "$SMTPEXEC" \
+	run --separate-stderr timeout -s KILL 20 env --ignore-signal=CHLD "$SMTPEXEC" \
 	    --hostname=mx.example.org --delivery-timeout=2 -- "$SPY" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
@@ -351,7 +351,7 @@ EOF
 
 @test "started with SIGPIPE ignored the session works" {
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
-	run --separate-stderr timeout 20 env --ignore-signal=PIPE "$SMTPEXEC" \
+	run --separate-stderr timeout -s KILL 20 env --ignore-signal=PIPE "$SMTPEXEC" \
 	    --hostname=mx.example.org -- "$SPY" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
@@ -360,7 +360,7 @@ EOF
 
 @test "started with SIGPIPE blocked the session works" {
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
-	run --separate-stderr timeout 20 env --block-signal=PIPE "$SMTPEXEC" \
+	run --separate-stderr timeout -s KILL 20 env --block-signal=PIPE "$SMTPEXEC" \
 	    --hostname=mx.example.org -- "$SPY" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
@@ -370,7 +370,7 @@ EOF
 @test "the program starts with no signal ignored or blocked, whatever smtpexec inherited" {
 	transcript "${ENVELOPE[@]}" 'body' '.' 'QUIT'
 	# awk, unlike a shell, leaves its inherited signal state alone
-	run --separate-stderr timeout 20 env --ignore-signal=PIPE,CHLD,HUP,INT,XFSZ \
+	run --separate-stderr timeout -s KILL 20 env --ignore-signal=PIPE,CHLD,HUP,INT,XFSZ \
 	    --block-signal=PIPE,TERM,USR1,ALRM "$SMTPEXEC" --hostname=mx.example.org \
 	    -- awk -v out="$BATS_TEST_TMPDIR/sig" 'BEGIN {
 		while ((getline l < "/proc/self/status") > 0)
@@ -405,7 +405,7 @@ EOF
 		printf '.\r\nQUIT\r\n'
 	} > "$IN"
 	[ "$(wc -c < "$IN")" -gt 3000000 ]
-	run --separate-stderr timeout 20 "$SMTPEXEC" --hostname=mx.example.org \
+	run --separate-stderr timeout -s KILL 20 "$SMTPEXEC" --hostname=mx.example.org \
 	    -- "$BATS_TEST_TMPDIR/noread" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '550 5.2.2' '221 2.0.0'
@@ -422,7 +422,7 @@ EOF
 		yes "$line" | head -n 40000 | sed 's/$/\r/'
 		printf '.\r\nQUIT\r\n'
 	} > "$IN"
-	run --separate-stderr timeout 20 "$SMTPEXEC" --hostname=mx.example.org \
+	run --separate-stderr timeout -s KILL 20 "$SMTPEXEC" --hostname=mx.example.org \
 	    -- "$BATS_TEST_TMPDIR/noread" < "$IN"
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
