@@ -507,6 +507,9 @@ EOF
 }
 
 @test "a failed exec is logged with its errno" {
+	# valgrind runs posix_spawn's clone(CLONE_VFORK) as a fork, so the
+	# exec's errno cannot come back: the child just exits 127 there.
+	[ -z "${VALGRIND:-}" ] || skip 'under valgrind posix_spawn cannot report the exec errno'
 	message
 	smtp -0 --log=stderr -- "$BATS_TEST_TMPDIR/no-such-program"
 	printf '%s\n' "$stderr" | grep -Eqi 'ENOENT|No such file|errno=2\b'
