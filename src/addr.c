@@ -286,9 +286,7 @@ addr_domain_allowed(const struct conf *conf, const char *mailbox)
 	if (at == NULL || at[1] == '[')
 		return 0;
 	at++;
-	len = strlen(at);
-	if (len > 0 && at[len - 1] == '.')
-		len--;
+	len = strlen(at);	/* addr_parse_path allows no final dot */
 	for (i = 0; i < conf->ndomains; i++) {
 		d = conf->domains[i];
 		dlen = strlen(d);

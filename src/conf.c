@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "smtpexec.h"
@@ -47,6 +48,9 @@ static const char usage_text[] =
     "                [--] program [argument ...]\n"
     "       smtpexec --help | --version\n";
 
+/* fd 2 is the client's socket: a usage error goes to syslog instead. */
+static int	conf_quiet;
+
 static void	conf_fail(const char *, const char *)
 		    __attribute__((noreturn));
 static uint64_t	conf_number(const char *, const char *, uint64_t, uint64_t);
@@ -62,6 +66,11 @@ conf_usage(int status)
 static void
 conf_fail(const char *what, const char *value)
 {
+	if (conf_quiet) {
+		openlog("smtpexec", LOG_PID, LOG_MAIL);
+		syslog(LOG_ERR, "event=usage-error what=\"%s\"", what);
+		exit(EXIT_USAGE);
+	}
 	(void)fprintf(stderr, "smtpexec: %s: %s\n", what, value);
 	conf_usage(EXIT_USAGE);
 }
@@ -102,11 +111,12 @@ conf_hostname(struct conf *conf)
 }
 
 void
-conf_parse(struct conf *conf, int argc, char **argv)
+conf_parse(struct conf *conf, int argc, char **argv, int fd2_is_client)
 {
 	int ch;
 
 	memset(conf, 0, sizeof(*conf));
+	conf->fd2_is_client = conf_quiet = fd2_is_client;
 	conf->max_size = 26214400;
 	conf->max_rcpts = SMTP_RCPT_MIN;
 	conf->timeout = 300;
@@ -116,7 +126,8 @@ conf_parse(struct conf *conf, int argc, char **argv)
 	conf->received = 1;
 	conf->log = LOG_SINK_AUTO;
 	if ((conf->domains = calloc(argc, sizeof(char *))) == NULL) {
-		perror("smtpexec");
+		if (!conf_quiet)
+			perror("smtpexec");
 		exit(EXIT_OSERR);
 	}
 

@@ -70,12 +70,15 @@ static char **
 deliver_argv(struct session *s)
 {
 	char **args = s->conf->argv, **av;
-	size_t n, i, o = 0, r;
+	size_t n, i, o = 0, r, lists = 1;
 	int placed = 0;
 
 	for (n = 0; args[n] != NULL; n++)
-		;
-	if ((av = calloc(n + s->tx.nrcpts + 2, sizeof(char *))) == NULL)
+		if (strcmp(args[n], "{recipients}") == 0)
+			lists++;
+	/* Each {recipients} becomes nrcpts arguments; one more list if appended. */
+	if ((av = calloc(n + lists * s->tx.nrcpts + 2, sizeof(char *))) ==
+	    NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (strcmp(args[i], "{sender}") == 0) {
@@ -123,7 +126,6 @@ env_dropped(const char *e)
 static char **
 deliver_envp(struct session *s, char **textp)
 {
-	static const char *const bodies[] = { "7BIT", "8BITMIME", "BINARYMIME" };
 	static char **envp;
 	static size_t nbase;
 	struct tx *tx = &s->tx;
@@ -166,7 +168,7 @@ deliver_envp(struct session *s, char **textp)
 		*p++ = '\0';
 	ENV_ADD("SMTP_HELO=%s", s->helo);
 	ENV_ADD("SMTP_REMOTE_IP=%s", s->peer);
-	ENV_ADD("SMTP_BODY=%s", bodies[tx->body]);
+	ENV_ADD("SMTP_BODY=%s", body_names[tx->body]);
 	ENV_ADD("SMTP_ID=%s", tx->id);
 	if (tx->utf8)
 		ENV_ADD("SMTP_UTF8=%s", "1");

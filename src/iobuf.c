@@ -12,7 +12,10 @@
 
 #define LINE_CONTENT_MAX	(SMTP_CMD_MAIL_MAX - 2)
 
+#define LINE_HEAD	8
+
 static int	iobuf_wait_ms(struct session *, const struct timespec *);
+static void	iobuf_head(const char *, size_t, char *, char **, size_t *);
 
 void
 timespec_deadline(struct timespec *ts, unsigned int secs)
@@ -66,8 +69,7 @@ iobuf_fill(struct session *s)
 		in->w -= in->r;
 		in->r = 0;
 	}
-	if (iobuf_flush(s) == -1)
-		session_exit(s, EXIT_EOF, "io");
+	iobuf_flush_or_exit(s);
 	timespec_deadline(&idle, s->conf->timeout);
 	for (;;) {
 		if (sig_term)
@@ -103,8 +105,9 @@ iobuf_fill(struct session *s)
 }
 
 /*
- * Writes every queued reply. Returns -1 when the client cannot take
- * them (gone, or blocked past --timeout); the caller ends the session.
+ * Writes every queued reply. Returns -1 when the client is gone and
+ * IOBUF_TIMEOUT when it took nothing for --timeout; the queue is then
+ * dropped, since no reply can reach it any more.
  */
 int
 iobuf_flush(struct session *s)
@@ -125,7 +128,7 @@ iobuf_flush(struct session *s)
 		if (n <= 0) {
 			log_warnx("event=write-timeout");
 			out->len = 0;
-			return -1;
+			return IOBUF_TIMEOUT;
 		}
 		/* POLLOUT may promise less room than we write. */
 		(void)alarm(s->conf->timeout);
@@ -144,25 +147,50 @@ iobuf_flush(struct session *s)
 	return 0;
 }
 
+/* Flushes, or ends the session: a client that cannot take replies is lost. */
+void
+iobuf_flush_or_exit(struct session *s)
+{
+	switch (iobuf_flush(s)) {
+	case 0:
+		return;
+	case IOBUF_TIMEOUT:
+		session_exit(s, EXIT_TIMEOUT, "timeout");
+	default:
+		session_exit(s, EXIT_EOF, "io");
+	}
+}
+
 void
 iobuf_put(struct session *s, const char *p, size_t len)
 {
 	struct obuf *out = s->out;
 
-	if (out->len + len > sizeof(out->buf) && iobuf_flush(s) == -1)
-		session_exit(s, EXIT_EOF, "io");
+	if (out->len + len > sizeof(out->buf))
+		iobuf_flush_or_exit(s);
 	memcpy(out->buf + out->len, p, len);
 	out->len += len;
+}
+
+static void
+iobuf_head(const char *start, size_t n, char *head, char **line, size_t *len)
+{
+	*len = n < LINE_HEAD - 1 ? n : LINE_HEAD - 1;
+	memcpy(head, start, *len);
+	head[*len] = '\0';
+	*line = head;
 }
 
 /*
  * One command line. On 1, *line points into the input buffer, NUL-
  * terminated without its ending, valid until the next read. Returns 0 at
- * end of input and -1 for a line too long, which has been discarded.
+ * end of input and -1 for a line too long, which has been discarded:
+ * then *line and *len hold its first octets only (the verb, if any).
  */
 int
 iobuf_line(struct session *s, char **line, size_t *len, enum line_end *end)
 {
+	static char head[LINE_HEAD];
 	struct ibuf *in = s->in;
 	char *start, *nl;
 	int draining = 0;
@@ -179,6 +207,8 @@ iobuf_line(struct session *s, char **line, size_t *len, enum line_end *end)
 				n--;
 				*end = LINE_CRLF;
 			}
+			if (!draining && n > LINE_CONTENT_MAX)
+				iobuf_head(start, n, head, line, len);
 			if (draining || n > LINE_CONTENT_MAX)
 				return -1;
 			start[n] = '\0';
@@ -186,10 +216,12 @@ iobuf_line(struct session *s, char **line, size_t *len, enum line_end *end)
 			*len = n;
 			return 1;
 		}
-		if (in->w - in->r > LINE_CONTENT_MAX + 1) {
+		if (!draining && in->w - in->r > LINE_CONTENT_MAX + 1) {
+			iobuf_head(start, in->w - in->r, head, line, len);
 			draining = 1;
-			in->r = in->w;
 		}
+		if (draining)
+			in->r = in->w;
 		if (iobuf_fill(s) == 0)
 			return 0;
 	}

@@ -11,7 +11,7 @@
 
 #include "smtpexec.h"
 
-#define LOG_LINE_MAX	2048
+#define LOG_LINE_MAX	4096	/* a message line with its longest addresses */
 
 static enum log_sink log_sink = LOG_SINK_STDERR;
 

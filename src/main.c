@@ -30,8 +30,7 @@ main(int argc, char *argv[])
 	struct conf conf;
 
 	fd_init();
-	conf_parse(&conf, argc, argv);
-	conf.fd2_is_client = fd2_is_client();
+	conf_parse(&conf, argc, argv, fd2_is_client());
 	if (conf.log == LOG_SINK_AUTO)
 		conf.log = conf.fd2_is_client ? LOG_SINK_SYSLOG :
 		    LOG_SINK_STDERR;

@@ -35,6 +35,7 @@ static void	smtp_help(struct session *, struct cmd *);
 static void	smtp_notimpl(struct session *, struct cmd *);
 static void	bdat_refuse(struct session *, struct cmd *, const char *);
 static void	bdat_unreadable(struct session *) __attribute__((noreturn));
+static int	is_bdat(const char *, size_t);
 
 #define ST_GREETED	(ST_ANY & ~ST_INIT)
 #define ST_CHUNKING	(ST_BDAT | ST_BDAT_FAIL)
@@ -62,6 +63,8 @@ static const struct command commands[] = {
 	{ "SOML", ST_ANY, smtp_notimpl, NULL, NULL, SMTP_CMD_MAX },
 	{ "SAML", ST_ANY, smtp_notimpl, NULL, NULL, SMTP_CMD_MAX },
 };
+
+const char *const body_names[] = { "7BIT", "8BITMIME", "BINARYMIME" };
 
 static void
 enter_state(struct session *s, enum state st)
@@ -331,9 +334,8 @@ message_start(struct session *s)
 static void
 message_log(struct session *s, const char *status, int code)
 {
-	static const char *const bodies[] = { "7BIT", "8BITMIME", "BINARYMIME" };
 	struct tx *tx = &s->tx;
-	char line[1024], esc[SMTP_PATH_MAX * 4 + 1];
+	char line[SMTP_PATH_MAX * 4 + 64], esc[SMTP_PATH_MAX * 4 + 1];
 	size_t len = 0, elen;
 	unsigned int i;
 
@@ -341,7 +343,8 @@ message_log(struct session *s, const char *status, int code)
 		log_escape(esc, sizeof(esc), TX_RCPT(tx, i),
 		    strlen(TX_RCPT(tx, i)));
 		elen = strlen(esc);
-		if (len > 0 && len + elen + 6 > sizeof(line)) {
+		/* " to=<" ">" and the NUL must fit. */
+		if (len > 0 && len + elen + 7 > sizeof(line)) {
 			log_info("event=message-rcpts id=%s%s", tx->id, line);
 			len = 0;
 		}
@@ -352,7 +355,7 @@ message_log(struct session *s, const char *status, int code)
 	log_escape(esc, sizeof(esc), tx->sender, strlen(tx->sender));
 	log_info("event=message id=%s from=<%s>%s size=%ju body=%s status=%s "
 	    "reply=%d", tx->id, esc, line, (uintmax_t)tx->size,
-	    bodies[tx->body], status, code);
+	    body_names[tx->body], status, code);
 }
 
 /*
@@ -415,6 +418,14 @@ bdat_unreadable(struct session *s)
 {
 	reply_fatal(s, 421, "4.5.0", "Bad BDAT syntax, closing",
 	    EXIT_PROTOCOL, "bdat-syntax");
+}
+
+/* Whether a line we cannot parse was meant as BDAT (its verb, then SP or junk). */
+static int
+is_bdat(const char *line, size_t len)
+{
+	return len >= 4 && strncasecmp(line, "BDAT", 4) == 0 &&
+	    (len == 4 || (unsigned char)line[4] <= ' ');
 }
 
 /* "BDAT" SP size [SP "LAST"] (RFC 3030 2). */
@@ -654,11 +665,12 @@ session_run(const struct conf *conf)
 			session_exit(&s, EXIT_EOF, "eof");
 		if (end == LINE_CRLF)
 			s.crlf_seen = 1;
-		if (rc == -1)
+		if (rc == -1) {
+			if (is_bdat(line, len))
+				bdat_unreadable(&s);
 			reply(&s, 500, "5.5.2", "Line too long");
-		else if (cmd_parse(line, len, &cmd) == -1) {
-			if (strncasecmp(line, "BDAT", 4) == 0 &&
-			    (unsigned char)line[4] <= ' ')
+		} else if (cmd_parse(line, len, &cmd) == -1) {
+			if (is_bdat(line, len))
 				bdat_unreadable(&s);
 			reply(&s, 500, "5.5.2", "Invalid character in command");
 		}

@@ -81,11 +81,11 @@ enum body {
 	BODY_8BITMIME,
 	BODY_BINARYMIME
 };
+extern const char *const body_names[];	/* as in BODY= and SMTP_BODY */
 
 enum line_end {
 	LINE_CRLF,
-	LINE_LF,
-	LINE_NONE	/* end of input before any line ending */
+	LINE_LF
 };
 
 /* Input from the client: fd 0, filled by poll() with the timeouts. */
@@ -104,7 +104,6 @@ struct obuf {
 struct spool {
 	int		fd;
 	int		err;		/* errno of the first write error */
-	uint64_t	written;
 	size_t		len;
 	/* header scan for the mail loop check */
 	int		in_header, bol, hops;
@@ -152,7 +151,7 @@ struct cmd {
 };
 
 /* conf.c */
-void	 conf_parse(struct conf *, int, char **);
+void	 conf_parse(struct conf *, int, char **, int);
 void	 conf_usage(int) __attribute__((noreturn));
 
 /* log.c */
@@ -176,7 +175,9 @@ void	 fd_init(void);
 void	 timespec_deadline(struct timespec *, unsigned int);
 int	 timespec_left_ms(const struct timespec *);
 int	 iobuf_fill(struct session *);
+#define IOBUF_TIMEOUT	-2
 int	 iobuf_flush(struct session *);
+void	 iobuf_flush_or_exit(struct session *);
 void	 iobuf_put(struct session *, const char *, size_t);
 int	 iobuf_line(struct session *, char **, size_t *, enum line_end *);
 size_t	 iobuf_avail(struct session *, const char **, uint64_t);

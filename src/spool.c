@@ -66,7 +66,6 @@ spool_open(struct session *s)
 	}
 	sp->err = 0;
 	sp->len = 0;
-	sp->written = 0;
 	sp->in_header = 0;
 	sp->hops = 0;
 	s->spool = sp;
@@ -133,7 +132,6 @@ spool_out(struct spool *sp, const char *p, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
-		sp->written += (size_t)n;
 	}
 }
 

@@ -711,3 +711,14 @@ EOF
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 }
+
+@test "{recipients} given twice expands to the whole list twice" {
+	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
+	    'RCPT TO:<r1@example.org>' 'RCPT TO:<r2@example.org>' \
+	    'RCPT TO:<r3@example.org>' 'RCPT TO:<r4@example.org>' \
+	    'RCPT TO:<r5@example.org>' DATA hi . QUIT
+	smtp -0 -- "$SPY" {recipients} -- {recipients}
+	[ "$(cat "$SPY_DIR/1/argc")" -eq 11 ]
+	[ "$(sed -n '1p;5p;6p;7p;11p' "$SPY_DIR/1/argv" | tr '\n' ' ')" = \
+	    'r1@example.org r5@example.org -- r1@example.org r5@example.org ' ]
+}

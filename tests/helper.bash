@@ -15,6 +15,7 @@ setup() {
 
 # transcript LINE... : writes the lines, each ended by CRLF, to $IN.
 transcript() {
+	local l
 	: > "$IN"
 	for l in "$@"; do
 		printf '%s\r\n' "$l" >> "$IN"
@@ -23,6 +24,7 @@ transcript() {
 
 # transcript_lf LINE... : the same with bare LF endings (a piped shell test).
 transcript_lf() {
+	local l
 	: > "$IN"
 	for l in "$@"; do
 		printf '%s\n' "$l" >> "$IN"

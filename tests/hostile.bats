@@ -351,3 +351,32 @@ bdat_smuggle() {
 	done
 	[ "$fails" -eq 0 ]
 }
+
+# --- found in review: each failed before its fix -----------------------------
+
+@test "four recipients of 250 octets are all logged, and the message line keeps its outcome" {
+	local l i
+	l=$(printf 'a%.0s' $(seq 246))
+	# 250-octet mailboxes: four " to=<...>" entries of 256 octets each
+	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
+	    "RCPT TO:<$l@b.c>" "RCPT TO:<$l@c.c>" \
+	    "RCPT TO:<$l@d.c>" "RCPT TO:<$l@e.c>" DATA hi . QUIT
+	smtp -0 --log=stderr -- "$SPY"
+	assert_codes 220 250 '250 2.1.0' '250 2.1.5' '250 2.1.5' '250 2.1.5' \
+	    '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
+	for i in b c d e; do
+		printf '%s\n' "$stderr" | grep -qF "to=<$l@$i.c>"
+	done
+	printf '%s\n' "$stderr" | grep -E 'event=message .* status=exit:0 reply=250$'
+}
+
+@test "a BDAT line over 1000 octets closes with 421 4.5.0: its chunk is never run as commands (RFC 3030 2)" {
+	local pad
+	pad=$(printf '0%.0s' $(seq 1100))
+	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
+	    'RCPT TO:<bob@example.org>' "BDAT 30 LAST $pad" RSET \
+	    'MAIL FROM:<evil@x.example>' 'RCPT TO:<victim@example.org>' DATA hi . QUIT
+	smtp -3 -- "$SPY"
+	assert_codes 220 250 '250 2.1.0' '250 2.1.5' '421 4.5.0'
+	[ "$(delivered)" -eq 0 ]
+}

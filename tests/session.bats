@@ -427,3 +427,34 @@ EOF
 	[ "$status" -eq 0 ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 }
+
+@test "a client that reads no replies for --timeout is dropped with exit 2 (a blocked write is a timeout)" {
+	local fout=$BATS_TEST_TMPDIR/unread
+	mkfifo "$fout"
+	exec 8<>"$fout"		# a reader that never reads: the pipe fills up
+	{ printf 'EHLO client.example.net\r\n'; yes NOOP | head -n 20000 |
+	    sed 's/$/\r/'; } > "$IN"
+	run timeout -s KILL 10 bash -c '"$1" --hostname=mx.example.org \
+	    --timeout=1 --junk-limit=1000000 -- "$2" < "$3" > "$4"' _ \
+	    "$SMTPEXEC" "$SPY" "$IN" "$fout"
+	exec 8<&-
+	[ "$status" -eq 2 ]
+	[[ $output == *'event=write-timeout'* ]]
+	[[ $output == *'reason=timeout'* ]]
+}
+
+@test "under inetd (fd 2 is the client's socket) a usage error never reaches the client" {
+	run python3 - "$SMTPEXEC" <<'PY'
+import socket, subprocess, sys
+ours, theirs = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "--no-such-option", "--", "true"],
+    stdin=theirs, stdout=theirs, stderr=theirs)
+theirs.close()
+rc = p.wait(timeout=10)
+ours.settimeout(5)
+data = ours.recv(4096)
+print("rc=%d bytes=%d" % (rc, len(data)))
+PY
+	[ "$status" -eq 0 ]
+	[ "$output" = 'rc=64 bytes=0' ]
+}
