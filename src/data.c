@@ -40,7 +40,7 @@ static void
 data_emit(struct session *s, const char *p, size_t len)
 {
 	if (len > 0 && !s->tx.toobig)
-		spool_write(s->spool, p, len);
+		spool_put(s->spool, p, len);
 }
 
 /*
@@ -75,6 +75,20 @@ data_block(struct decoder *d, const char *p, size_t n, int *done)
 				}
 			}
 			i = (size_t)(q - p);
+			if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' &&
+			    p[i + 2] != '.') {
+				/*
+				 * CRLF before a line that cannot end the data:
+				 * the usual case, in one step. With --crlf it
+				 * stays in the run as it is.
+				 */
+				if (!crlf_out) {
+					data_emit(s, p + run, i - run);
+					run = i + 1;
+				}
+				i += 2;
+				continue;
+			}
 			if (p[i] == '\r') {
 				data_emit(s, p + run, i - run);
 				run = ++i;

@@ -37,7 +37,6 @@ static void	bdat_refuse(struct session *, struct cmd *, const char *);
 static void	bdat_unreadable(struct session *) __attribute__((noreturn));
 static int	is_bdat(const char *, size_t);
 
-#define ST_GREETED	(ST_ANY & ~ST_INIT)
 #define ST_CHUNKING	(ST_BDAT | ST_BDAT_FAIL)
 
 static const struct command commands[] = {

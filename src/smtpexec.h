@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #define SMTPEXEC_VERSION	"0.1.0"
@@ -228,6 +229,18 @@ void	 spool_header_start(struct spool *);
 void	 spool_write(struct spool *, const char *, size_t);
 int	 spool_finish(struct spool *);
 void	 spool_close(struct session *);
+
+/* spool_write's common case, inline for the DATA path. */
+static inline void
+spool_put(struct spool *sp, const char *p, size_t len)
+{
+	if (sp->in_header || len >= sizeof(sp->buf) - sp->len) {
+		spool_write(sp, p, len);
+		return;
+	}
+	memcpy(sp->buf + sp->len, p, len);
+	sp->len += len;
+}
 
 /* received.c */
 void	 id_make(struct session *);

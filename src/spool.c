@@ -81,15 +81,23 @@ spool_header_start(struct spool *sp)
 	sp->match = 0;
 }
 
+/* Counts the "Received:" lines of the header, line by line. */
 static void
 spool_scan(struct spool *sp, const char *p, size_t len)
 {
 	static const char tag[] = "received:";
-	size_t i;
+	const char *nl;
+	size_t i = 0;
 	char c;
 
-	for (i = 0; i < len && sp->in_header; i++) {
-		c = p[i];
+	while (i < len && sp->in_header) {
+		/* The rest of a line that cannot match: skip to its end. */
+		if (!sp->bol && sp->match == MATCH_NONE) {
+			if ((nl = memchr(p + i, '\n', len - i)) == NULL)
+				return;
+			i = (size_t)(nl - p);
+		}
+		c = p[i++];
 		if (c == '\n') {
 			if (sp->bol)
 				sp->in_header = 0;	/* the empty line */
@@ -100,8 +108,6 @@ spool_scan(struct spool *sp, const char *p, size_t len)
 		if (sp->bol && c == '\r')
 			continue;
 		sp->bol = 0;
-		if (sp->match == MATCH_NONE)
-			continue;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
 		if (c != tag[sp->match])
