@@ -31,18 +31,6 @@ bdat() {
 	cat "$c" >> "$IN"
 }
 
-# assert_msg FORMAT [N]: the Nth delivery (default 1) read exactly what
-# printf FORMAT makes.
-assert_msg() {
-	local exp=$BATS_TEST_TMPDIR/expected got=$SPY_DIR/${2:-1}/msg
-	# shellcheck disable=SC2059
-	printf "$1" > "$exp"
-	if ! cmp "$exp" "$got"; then
-		echo "expected:"; od -c "$exp"
-		echo "got:"; od -c "$got"
-		return 1
-	fi
-}
 
 # has_line TEXT: one of the reply lines is exactly TEXT.
 has_line() {

@@ -13,9 +13,9 @@ expect_msg() {
 	printf "$@" > "$BATS_TEST_TMPDIR/expected"
 }
 
-# assert_msg [N]: the Nth delivery (default 1) read exactly the expected
-# message.
-assert_msg() {
+# assert_expected [N]: the Nth delivery (default 1) read exactly the
+# expected message, written beforehand to $BATS_TEST_TMPDIR/expected.
+assert_expected() {
 	local got=$SPY_DIR/${1:-1}/msg
 	if ! cmp "$BATS_TEST_TMPDIR/expected" "$got"; then
 		echo "expected:"; od -c "$BATS_TEST_TMPDIR/expected" | head -40
@@ -32,7 +32,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: dots\n\n.leading dot\n..two dots\n.\na.b\n space\n'
-	assert_msg
+	assert_expected
 }
 
 @test "DATA turns every CRLF into LF, in the header and the body alike" {
@@ -41,7 +41,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: lf\nX-Other: y\n\nline one\n\nline three\n'
-	assert_msg
+	assert_expected
 }
 
 @test "--crlf keeps the CRLF line endings of a DATA message" {
@@ -49,7 +49,7 @@ assert_msg() {
 	smtp -0 --no-received --crlf -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: crlf\r\n\r\nline one\r\n\r\n'
-	assert_msg
+	assert_expected
 }
 
 @test "--crlf writes a bare LF of a CRLF session as CRLF" {
@@ -59,7 +59,7 @@ assert_msg() {
 	smtp -0 --no-received --crlf -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: mixed\r\n\r\none\r\ntwo\r\n'
-	assert_msg
+	assert_expected
 }
 
 @test "a session of bare-LF command lines ends the data at LF . LF (LF-only mode, a deliberate exception to RFC 5321 4.1.1.4)" {
@@ -67,7 +67,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: lf only\n\nbody\n'
-	assert_msg
+	assert_expected
 }
 
 @test "LF-only mode removes the leading dot of a stuffed line (RFC 5321 4.5.2)" {
@@ -75,7 +75,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg '.dot\n..dots\n'
-	assert_msg
+	assert_expected
 }
 
 @test "LF-only mode also ends the data at LF . CRLF" {
@@ -85,7 +85,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'body\n'
-	assert_msg
+	assert_expected
 }
 
 @test "--crlf in LF-only mode writes the line endings as CRLF" {
@@ -93,7 +93,7 @@ assert_msg() {
 	smtp -0 --no-received --crlf -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: lf\r\n\r\nbody\r\n'
-	assert_msg
+	assert_expected
 }
 
 # SIZE (RFC 1870): the message as sent, without stuffing dots, the final
@@ -105,7 +105,7 @@ assert_msg() {
 	smtp -0 --max-size=18 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: t\n\n.x\n'
-	assert_msg
+	assert_expected
 }
 
 @test "the added Received header does not count toward --max-size (RFC 1870)" {
@@ -132,7 +132,7 @@ assert_msg() {
 	    '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 	[ "$(delivered)" -eq 1 ]
 	expect_msg 'small\n'
-	assert_msg
+	assert_expected
 	printf 'carol@example.net\ndave@example.org\n' | cmp - "$SPY_DIR/1/argv"
 }
 
@@ -154,7 +154,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg 'Subject: caf\xc3\xa9\n\n\x80\x81\xfe\xff \xe9t\xe9\n'
-	assert_msg
+	assert_expected
 }
 
 @test "BODY=8BITMIME reaches the program as SMTP_BODY=8BITMIME (RFC 6152)" {
@@ -174,7 +174,7 @@ assert_msg() {
 	smtp -0 --no-received -- "$SPY"
 	assert_codes "${OK_DATA[@]}"
 	expect_msg '%s\n' "$long"
-	assert_msg
+	assert_expected
 }
 
 @test "the end of data and a stuffed line are found wherever the input buffer is split" {
@@ -192,7 +192,7 @@ assert_msg() {
 		smtp -0 --no-received -- "$SPY"
 		assert_codes "${OK_DATA[@]}"
 		expect_msg '%s\n.x\n' "$long"
-		assert_msg
+		assert_expected
 	done
 }
 
@@ -301,7 +301,7 @@ more() {
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '554 5.4.6' \
 	    '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 	expect_msg 'fine\n'
-	assert_msg
+	assert_expected
 }
 
 # BINARYMIME requires BDAT (RFC 3030 3)

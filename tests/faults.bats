@@ -28,56 +28,6 @@ now_ms() {
 	echo $((${EPOCHREALTIME/./} / 1000))
 }
 
-# start [smtpexec options and program...]: smtpexec in the background, its
-# stdin and stdout on fifos; the client writes to fd $W and reads replies
-# from fd $R. PID is smtpexec's pid, its stderr goes to $ERR.
-start() {
-	local fin=$BATS_TEST_TMPDIR/client-in fout=$BATS_TEST_TMPDIR/client-out
-	ERR=$BATS_TEST_TMPDIR/stderr
-	REPLIES=
-	mkfifo "$fin" "$fout"
-	"$SMTPEXEC" --hostname=mx.example.org "$@" < "$fin" > "$fout" 2> "$ERR" 3>&- &
-	PID=$!
-	exec {W}> "$fin" {R}< "$fout"
-}
-
-# send LINE...: the client writes these lines, each ended by CRLF.
-send() {
-	printf '%s\r\n' "$@" >&"$W"
-}
-
-# expect REGEX: reads reply lines (within 10 s each) up to one matching
-# REGEX; every line read is added to $REPLIES.
-expect() {
-	local line
-	while IFS= read -r -t 10 -u "$R" line; do
-		line=${line%$'\r'}
-		REPLIES+=$line$'\n'
-		[[ $line =~ $1 ]] && return 0
-	done
-	printf 'no reply matching %s; replies so far:\n%s' "$1" "$REPLIES" >&2
-	return 1
-}
-
-# finish: closes the client's side, waits (at most 5 s) for smtpexec to
-# exit; $ST is its exit status.
-finish() {
-	local i
-	exec {W}>&-
-	for ((i = 0; i < 250; i++)); do
-		[ -d "/proc/$PID" ] && [ "$(proc_state "$PID")" != Z ] || break
-		sleep 0.02
-	done
-	ST=0
-	wait "$PID" || ST=$?
-	PID=
-}
-
-# proc_state PID: the state letter of a process (R, S, Z, ...).
-proc_state() {
-	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
-}
-
 # zombies PID: the defunct children of PID, one "pid state" a line.
 zombies() {
 	ps -o pid=,stat= --ppid "$1" | awk '$2 ~ /^Z/'
@@ -444,7 +394,7 @@ EOF
 	# the session is open and idle; none of its children is a zombie
 	send 'NOOP'
 	expect '^250 2\.0\.0 '
-	[ "$(proc_state "$PID")" != Z ]
+	running "$PID"
 	z=$(zombies "$PID")
 	[ -z "$z" ] || { echo "zombies of $PID: $z"; false; }
 	send 'QUIT'

@@ -28,18 +28,6 @@ argv_is() {
 	diff <(printf '%s\n' "$@") "$SPY_DIR/1/argv"
 }
 
-# assert_msg FORMAT [N]: the Nth delivery (default 1) read exactly what
-# printf FORMAT makes.
-assert_msg() {
-	local exp=$BATS_TEST_TMPDIR/expected got=$SPY_DIR/${2:-1}/msg
-	# shellcheck disable=SC2059
-	printf "$1" > "$exp"
-	if ! cmp "$exp" "$got"; then
-		echo "expected:"; od -c "$exp"
-		echo "got:"; od -c "$got"
-		return 1
-	fi
-}
 
 OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 

@@ -13,18 +13,6 @@ OK_DATA=(220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0')
 SMUGGLED='MAIL FROM:<evil@example.com>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\nsmuggled\r\n'
 SMUGGLED_LF='MAIL FROM:<evil@example.com>\nRCPT TO:<victim@example.org>\nDATA\nsmuggled\n'
 
-# assert_msg FORMAT [N]: the Nth delivery (default 1) read exactly what
-# printf FORMAT makes.
-assert_msg() {
-	local exp=$BATS_TEST_TMPDIR/expected got=$SPY_DIR/${2:-1}/msg
-	# shellcheck disable=SC2059
-	printf "$1" > "$exp"
-	if ! cmp "$exp" "$got"; then
-		echo "expected:"; od -c "$exp"
-		echo "got:"; od -c "$got"
-		return 1
-	fi
-}
 
 # smuggle SEQ WANT: a CRLF session whose message is "body", the sequence
 # SEQ, then a smuggled MAIL/RCPT/DATA with its own text, then the real end
