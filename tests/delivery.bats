@@ -359,9 +359,9 @@ teardown() {
 	message
 	smtp -0 -- "$BATS_TEST_TMPDIR/envdump"
 	[ -e "$DUMP/SMTP_ID" ]
-	! is_set LISTEN_FDS
-	! is_set LISTEN_PID
-	! is_set LISTEN_FDNAMES
+	[ ! -e "$DUMP/LISTEN_FDS" ]
+	[ ! -e "$DUMP/LISTEN_PID" ]
+	[ ! -e "$DUMP/LISTEN_FDNAMES" ]
 }
 
 @test "the rest of smtpexec's environment reaches the program" {
@@ -721,4 +721,14 @@ EOF
 	[ "$(cat "$SPY_DIR/1/argc")" -eq 11 ]
 	[ "$(sed -n '1p;5p;6p;7p;11p' "$SPY_DIR/1/argv" | tr '\n' ' ')" = \
 	    'r1@example.org r5@example.org -- r1@example.org r5@example.org ' ]
+}
+
+@test "a program that is not executable gets 451 4.3.0 and the exec error is logged" {
+	[ -z "${VALGRIND:-}" ] || skip 'under valgrind posix_spawn cannot report the exec errno'
+	printf '#!/bin/sh\nexit 0\n' > "$BATS_TEST_TMPDIR/noexec"
+	chmod 644 "$BATS_TEST_TMPDIR/noexec"
+	message
+	smtp -0 --log=stderr -- "$BATS_TEST_TMPDIR/noexec"
+	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '451 4.3.0' '221 2.0.0'
+	printf '%s\n' "$stderr" | grep -Eq 'event=exec-failed .*(Permission denied|EACCES)'
 }

@@ -202,9 +202,9 @@ OK_RCPT=(220 250 '250 2.1.0' '250 2.1.5')
 	    'MAIL FROM:<alice@example.net> SIZE=99999999999999999999999999' \
 	    'RCPT TO:<bob@example.org>' 'QUIT'
 	smtp -0 -- "$SPY"
-	c=$(codes | sed -n '3,4p' | cut -c1-3 | tr '\n' ' ')
-	[[ $c == 55[25]' '55[25]' ' || $c == 552' '501' ' || $c == 501' '501' ' ]]
-	[ "$(codes | sed -n 5p)" = '503 5.5.1' ]
+	# 2^64+1 is 1*20DIGIT and over the limit (RFC 1870 6); 26 digits is no
+	# SIZE value at all
+	assert_codes 220 250 '552 5.3.4' '501 5.5.4' '503 5.5.1' '221 2.0.0'
 }
 
 @test "a BDAT size above 2^64 is read as that many octets: the rest of the input is payload, never commands (RFC 3030 2)" {
@@ -315,7 +315,7 @@ bdat_smuggle() {
 }
 
 @test "a BDAT line with a control byte never lets its chunk run as commands (RFC 3030 2)" {
-	local bad got fails=0
+	local bad
 	# the 6-octet chunk is "RSET" CRLF: answered as a command it would
 	# get 250 2.0.0
 	for bad in 'BDAT 6\0 LAST' 'BDAT 6\t LAST' 'BDAT 6 LAST\0' 'BDAT 6\r LAST'; do
@@ -323,21 +323,11 @@ bdat_smuggle() {
 		    'RCPT TO:<bob@example.org>'
 		# shellcheck disable=SC2059
 		printf "$bad\\r\\nRSET\\r\\nQUIT\\r\\n" >> "$IN"
-		smtp -- "$SPY"
-		# Either the chunk is consumed after the error reply, as a refused
-		# BDAT's is, then QUIT gets 221; or the session closes since the
-		# chunk cannot be told from commands (421 4.5.0, exit 3).
-		got=$(codes | sed -n '5,$p' | tr '\n' ' ')
-		if [[ $got == '421 4.5.0 ' && $status -eq 3 ]] ||
-		    [[ $got =~ ^5[0-9][0-9]' '[0-9.]*' 221 2.0.0 '$ && $status -eq 0 ]]; then
-			echo "ok: $bad: $got"
-		else
-			echo "WRONG: $bad: $got(exit $status)"
-			fails=$((fails + 1))
-		fi
+		# the chunk's end cannot be known: the session closes
+		smtp -3 -- "$SPY"
+		assert_codes 220 250 '250 2.1.0' '250 2.1.5' '421 4.5.0'
 		[ "$(delivered)" = 0 ]
 	done
-	[ "$fails" -eq 0 ]
 }
 
 # --- found in review: each failed before its fix -----------------------------

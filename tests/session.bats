@@ -115,9 +115,11 @@ teardown() {
 	export T=$BATS_TEST_TMPDIR
 	prog slow <<'EOF'
 #!/bin/sh
+echo $$ > "$T/slow.pid"
 cat > "$T/msg"
 : > "$T/started"
-while [ ! -e "$T/go" ]; do sleep 0.02; done
+i=0	# bounded, and killed by PID in teardown: never left behind
+while [ ! -e "$T/go" ] && [ $((i += 1)) -lt 500 ]; do sleep 0.02; done
 : > "$T/finished"
 exit 0
 EOF
@@ -140,10 +142,12 @@ EOF
 	export T=$BATS_TEST_TMPDIR
 	prog slow <<'EOF'
 #!/bin/sh
+echo $$ > "$T/slow.pid"
 trap 'echo TERM > "$T/got-term"' TERM
 cat > /dev/null
 : > "$T/started"
-while [ ! -e "$T/go" ]; do sleep 0.02; done
+i=0	# bounded, and killed by PID in teardown: never left behind
+while [ ! -e "$T/go" ] && [ $((i += 1)) -lt 500 ]; do sleep 0.02; done
 exit 0
 EOF
 	start -- "$BATS_TEST_TMPDIR/slow"
@@ -163,9 +167,11 @@ EOF
 	export T=$BATS_TEST_TMPDIR
 	prog slow <<'EOF'
 #!/bin/sh
+echo $$ > "$T/slow.pid"
 cat > /dev/null
 : > "$T/started"
-while [ ! -e "$T/go" ]; do sleep 0.02; done
+i=0	# bounded, and killed by PID in teardown: never left behind
+while [ ! -e "$T/go" ] && [ $((i += 1)) -lt 500 ]; do sleep 0.02; done
 : > "$T/finished"
 exit 67
 EOF
@@ -216,10 +222,15 @@ print(p.returncode)' "$SMTPEXEC" --hostname=mx.example.org -- "$SPY"
 	    'Subject: two' '' 'second' '.' 'QUIT'
 	export SPY_STDERR='program-stderr-marker'
 	st=0
-	"$SMTPEXEC" --hostname=mx.example.org --no-received --log=stderr -- "$SPY" \
+	# the program notes what smtpexec's own fd 2 is: /dev/null, so that
+	# no spool file can take that number and receive log lines
+	"$SMTPEXEC" --hostname=mx.example.org --no-received --log=stderr -- \
+	    sh -c 'readlink "/proc/$PPID/fd/2" > "$0"; exec "$@"' \
+	    "$BATS_TEST_TMPDIR/parentfd2" "$SPY" \
 	    < "$IN" > "$BATS_TEST_TMPDIR/out" 2>&- || st=$?
 	output=$(cat "$BATS_TEST_TMPDIR/out")
 	[ "$st" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/parentfd2")" = /dev/null ]
 	assert_codes 220 250 '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '500 5.5.2' \
 	    '250 2.1.0' '250 2.1.5' 354 '250 2.0.0' '221 2.0.0'
 	[ "$(cat "$SPY_DIR/1/msg")" = "$(printf 'Subject: one\n\nfirst')" ]
