@@ -49,7 +49,7 @@ name256() {
 	[ "$output" = 0 ]
 }
 
-@test "EHLO lists exactly the advertised extensions with the default limits" {
+@test "EHLO lists exactly the advertised extensions with the default limits (RFC 5321 4.1.1.1, 1870 4, 2920, 2034, 6152, 6531, 3030, 9422)" {
 	transcript 'EHLO client.example.net' 'QUIT'
 	smtp -0
 	assert_lines 2 \
@@ -91,7 +91,7 @@ name256() {
 	assert_codes 220 250 250 '221 2.0.0'
 }
 
-@test "HELO gets 250 <hostname>" {
+@test "HELO gets 250 <hostname> (RFC 5321 4.1.1.1)" {
 	transcript 'HELO client.example.net' 'QUIT'
 	smtp -0
 	assert_lines 2 '250 mx.example.org'
@@ -123,13 +123,13 @@ name256() {
 	assert_codes 220 250 503 221
 }
 
-@test "EHLO without an argument is 501 Syntax: EHLO hostname" {
+@test "EHLO without an argument is 501 Syntax: EHLO hostname (RFC 5321 4.1.1.1)" {
 	transcript 'EHLO' 'QUIT'
 	smtp -0
 	assert_lines 2 '501 Syntax: EHLO hostname'
 }
 
-@test "HELO without an argument is 501 Syntax: HELO hostname" {
+@test "HELO without an argument is 501 Syntax: HELO hostname (RFC 5321 4.1.1.1)" {
 	transcript 'HELO' 'QUIT'
 	smtp -0
 	assert_lines 2 '501 Syntax: HELO hostname'
@@ -141,14 +141,14 @@ name256() {
 	assert_lines 2 '501 Syntax: EHLO hostname'
 }
 
-@test "EHLO with a character outside letters, digits, dot, hyphen, underscore is 501" {
+@test "EHLO with a character outside letters, digits, dot, hyphen, underscore is 501 (RFC 5321 4.1.2)" {
 	transcript 'EHLO client!example.net' 'EHLO client@example.net' \
 	    'EHLO <client.example.net>' 'QUIT'
 	smtp -0
 	assert_codes 220 501 501 501 221
 }
 
-@test "EHLO accepts letters, digits, dot, hyphen and underscore" {
+@test "EHLO accepts letters, digits, dot, hyphen and underscore (RFC 5321 4.1.2)" {
 	transcript 'EHLO my_host-1.Example.NET' 'QUIT'
 	smtp -0
 	assert_codes 220 250 '221 2.0.0'
@@ -210,13 +210,13 @@ name256() {
 	assert_codes 220 250 '250 2.1.0' 501 '250 2.1.5' '221 2.0.0'
 }
 
-@test "a refused first EHLO leaves the session not greeted: MAIL is 503" {
+@test "a refused first EHLO leaves the session not greeted: MAIL is 503 (RFC 5321 4.1.4)" {
 	transcript 'EHLO bad!name' 'MAIL FROM:<alice@example.net>' 'QUIT'
 	smtp -0
 	assert_codes 220 501 503 221
 }
 
-@test "EHLO after HELO turns enhanced codes on" {
+@test "EHLO after HELO turns enhanced codes on (RFC 2034 3)" {
 	transcript 'HELO client.example.net' 'NOOP' 'EHLO client.example.net' \
 	    'NOOP' 'QUIT'
 	smtp -0
@@ -236,7 +236,7 @@ name256() {
 	assert_codes 220 250 '221 2.0.0'
 }
 
-@test "QUIT in a HELO session gets 221 without an enhanced code" {
+@test "QUIT in a HELO session gets 221 without an enhanced code (RFC 2034 3)" {
 	transcript 'HELO client.example.net' 'QUIT'
 	smtp -0
 	assert_codes 220 250 221

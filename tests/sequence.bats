@@ -218,7 +218,7 @@ argv_is() {
 	[ "$(delivered)" -eq 0 ]
 }
 
-@test "MAIL without FROM: is 501 5.5.4" {
+@test "MAIL without FROM: is 501 5.5.4 (RFC 5321 4.1.1.2)" {
 	transcript 'EHLO client.example.net' 'MAIL' 'MAIL <alice@example.net>' 'QUIT'
 	smtp -0
 	assert_codes 220 250 '501 5.5.4' '501 5.5.4' '221 2.0.0'
@@ -255,7 +255,7 @@ argv_is() {
 	assert_codes 220 250 '252 2.0.0' '221 2.0.0'
 }
 
-@test "VRFY without an argument is 501 5.5.4" {
+@test "VRFY without an argument is 501 5.5.4 (RFC 5321 4.1.1.6)" {
 	transcript 'EHLO client.example.net' 'VRFY' 'QUIT'
 	smtp -0
 	assert_codes 220 250 '501 5.5.4' '221 2.0.0'
@@ -298,7 +298,7 @@ argv_is() {
 	[ "$(reply 12)" = '500 5.5.2 Command not recognized' ]
 }
 
-@test "an empty command line is 500 5.5.2" {
+@test "an empty command line is 500 5.5.2 (RFC 5321 4.2.4)" {
 	transcript 'EHLO client.example.net' '' 'QUIT'
 	smtp -0
 	assert_codes 220 250 '500 5.5.2' '221 2.0.0'
@@ -358,7 +358,7 @@ argv_is() {
 	assert_codes 220 250 '555 5.5.4' '221 2.0.0'
 }
 
-@test "a 1001-octet MAIL line is 500 5.5.2 and opens no transaction" {
+@test "a 1001-octet MAIL line is 500 5.5.2 and opens no transaction (RFC 5321 4.5.3.1.4)" {
 	transcript 'EHLO client.example.net' \
 	    "$(pad 'MAIL FROM:<alice@example.net> SIZE=10 X-PAD=' 1001)" \
 	    'RCPT TO:<bob@example.org>' 'MAIL FROM:<alice@example.net>' 'QUIT'
@@ -366,21 +366,21 @@ argv_is() {
 	assert_codes 220 250 '500 5.5.2' '503 5.5.1' '250 2.1.0' '221 2.0.0'
 }
 
-@test "a 1000-octet RCPT line is read as a command" {
+@test "a 1000-octet RCPT line is read as a command (RFC 5321 4.5.3.1.4)" {
 	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
 	    "$(pad 'RCPT TO:<bob@example.org> X-PAD=' 1000)" 'QUIT'
 	smtp -0
 	assert_codes 220 250 '250 2.1.0' '555 5.5.4' '221 2.0.0'
 }
 
-@test "a 1001-octet RCPT line is 500 5.5.2 and adds no recipient" {
+@test "a 1001-octet RCPT line is 500 5.5.2 and adds no recipient (RFC 5321 4.5.3.1.4)" {
 	transcript 'EHLO client.example.net' 'MAIL FROM:<alice@example.net>' \
 	    "$(pad 'RCPT TO:<bob@example.org> X-PAD=' 1001)" 'DATA' 'QUIT'
 	smtp -0
 	assert_codes 220 250 '250 2.1.0' '500 5.5.2' '503 5.5.1' '221 2.0.0'
 }
 
-@test "a 600-octet command other than MAIL/RCPT is 500 5.5.2" {
+@test "a 600-octet command other than MAIL/RCPT is 500 5.5.2 (RFC 5321 4.5.3.1.4)" {
 	transcript 'EHLO client.example.net' "$(pad 'VRFY ' 600)" 'QUIT'
 	smtp -0
 	assert_codes 220 250 '500 5.5.2' '221 2.0.0'
