@@ -75,21 +75,21 @@ data_block(struct decoder *d, const char *p, size_t n, int *done)
 				}
 			}
 			i = (size_t)(q - p);
-			if (p[i] == '\r' && i + 2 < n && p[i + 1] == '\n' &&
-			    p[i + 2] != '.') {
+			if (p[i] == '\r') {
 				/*
 				 * CRLF before a line that cannot end the data:
 				 * the usual case, in one step. With --crlf it
 				 * stays in the run as it is.
 				 */
-				if (!crlf_out) {
-					data_emit(s, p + run, i - run);
-					run = i + 1;
+				if (i + 2 < n && p[i + 1] == '\n' &&
+				    p[i + 2] != '.') {
+					if (!crlf_out) {
+						data_emit(s, p + run, i - run);
+						run = i + 1;
+					}
+					i += 2;
+					continue;
 				}
-				i += 2;
-				continue;
-			}
-			if (p[i] == '\r') {
 				data_emit(s, p + run, i - run);
 				run = ++i;
 				d->state = D_CR;

@@ -35,7 +35,8 @@ static void	smtp_help(struct session *, struct cmd *);
 static void	smtp_notimpl(struct session *, struct cmd *);
 static void	bdat_refuse(struct session *, struct cmd *, const char *);
 static void	bdat_unreadable(struct session *) __attribute__((noreturn));
-static int	is_bdat(const char *, size_t);
+static void	line_refuse(struct session *, const char *, size_t,
+		    const char *);
 
 #define ST_CHUNKING	(ST_BDAT | ST_BDAT_FAIL)
 
@@ -371,8 +372,7 @@ message_finish(struct session *s)
 	if (tx->toobig) {
 		code = 552;
 		reply_result(s, 552, "5.3.4", "Message size exceeds fixed limit");
-	} else if (s->spool->err != 0 || spool_finish(s->spool) == -1) {
-		errno = s->spool->err != 0 ? s->spool->err : errno;
+	} else if (spool_finish(s->spool) == -1) {
 		log_warn("event=spool-error id=%s what=write", tx->id);
 		code = 452;
 		reply_result(s, 452, "4.3.1", "Insufficient system storage");
@@ -419,12 +419,18 @@ bdat_unreadable(struct session *s)
 	    EXIT_PROTOCOL, "bdat-syntax");
 }
 
-/* Whether a line we cannot parse was meant as BDAT (its verb, then SP or junk). */
-static int
-is_bdat(const char *line, size_t len)
+/*
+ * Refuses a line that cannot be read as a command (too long, a control
+ * byte) with 500; if it was meant as BDAT, the session cannot go on.
+ */
+static void
+line_refuse(struct session *s, const char *line, size_t len,
+    const char *text)
 {
-	return len >= 4 && strncasecmp(line, "BDAT", 4) == 0 &&
-	    (len == 4 || (unsigned char)line[4] <= ' ');
+	if (len >= 4 && strncasecmp(line, "BDAT", 4) == 0 &&
+	    (len == 4 || (unsigned char)line[4] <= ' '))
+		bdat_unreadable(s);
+	reply(s, 500, "5.5.2", "%s", text);
 }
 
 /* "BDAT" SP size [SP "LAST"] (RFC 3030 2). */
@@ -600,9 +606,7 @@ session_dispatch(struct session *s, struct cmd *cmd, size_t len)
 	}
 	/* RFC 5321 4.5.3.1.4: 512 octets with CRLF; MAIL/RCPT get more. */
 	if (len + 2 > c->linemax) {
-		if (c->handler == smtp_bdat)
-			bdat_unreadable(s);
-		reply(s, 500, "5.5.2", "Line too long");
+		line_refuse(s, cmd->verb, strlen(cmd->verb), "Line too long");
 		return;
 	}
 	if (c->states & s->state) {
@@ -664,15 +668,10 @@ session_run(const struct conf *conf)
 			session_exit(&s, EXIT_EOF, "eof");
 		if (end == LINE_CRLF)
 			s.crlf_seen = 1;
-		if (rc == -1) {
-			if (is_bdat(line, len))
-				bdat_unreadable(&s);
-			reply(&s, 500, "5.5.2", "Line too long");
-		} else if (cmd_parse(line, len, &cmd) == -1) {
-			if (is_bdat(line, len))
-				bdat_unreadable(&s);
-			reply(&s, 500, "5.5.2", "Invalid character in command");
-		}
+		if (rc == -1)
+			line_refuse(&s, line, len, "Line too long");
+		else if (cmd_parse(line, len, &cmd) == -1)
+			line_refuse(&s, line, len, "Invalid character in command");
 		else
 			session_dispatch(&s, &cmd, len);
 	}
